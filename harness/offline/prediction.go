@@ -1,0 +1,168 @@
+package offline
+
+import (
+	"fmt"
+	"time"
+
+	cluster "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
+	"istio.io/istio/pilot/pkg/simulation"
+	"istio.io/istio/pilot/test/xdstest"
+
+	"istio-egress-conformance/scenarios"
+)
+
+// Cluster names Envoy gives to traffic that matched no mesh route.
+const (
+	PassthroughCluster = "PassthroughCluster"
+	BlackHoleCluster   = "BlackHoleCluster"
+)
+
+// Route kinds a prediction reports; passthrough and mesh are the scenario contract's.
+const (
+	RouteBlackhole = "blackhole"
+	RouteNone      = "none"
+)
+
+// Prediction is what the generated Envoy config does with one check's request.
+type Prediction struct {
+	Check       string `json:"check" yaml:"check"`
+	Listener    string `json:"listener" yaml:"listener"`
+	FilterChain string `json:"filterChain,omitempty" yaml:"filterChain,omitempty"`
+	RouteConfig string `json:"routeConfig,omitempty" yaml:"routeConfig,omitempty"`
+	VirtualHost string `json:"virtualHost,omitempty" yaml:"virtualHost,omitempty"`
+	// Route is passthrough, mesh, blackhole, or none when the request matched nothing.
+	Route   string `json:"route" yaml:"route"`
+	Cluster string `json:"cluster,omitempty" yaml:"cluster,omitempty"`
+	// UpstreamHost and UpstreamPort come from the cluster's endpoints.
+	UpstreamHost string `json:"upstreamHost,omitempty" yaml:"upstreamHost,omitempty"`
+	UpstreamPort int    `json:"upstreamPort,omitempty" yaml:"upstreamPort,omitempty"`
+	// TLSMode is SIMPLE when the sidecar originates TLS, DISABLE when not.
+	TLSMode string `json:"tlsMode,omitempty" yaml:"tlsMode,omitempty"`
+	SNI     string `json:"sni,omitempty" yaml:"sni,omitempty"`
+	// Timeout is the route timeout; zero means none (Envoy waits indefinitely).
+	Timeout time.Duration     `json:"timeout,omitempty" yaml:"timeout,omitempty"`
+	Retries *PredictedRetries `json:"retries,omitempty" yaml:"retries,omitempty"`
+	// Error is the simulation's error, such as "no route matched".
+	Error string `json:"error,omitempty" yaml:"error,omitempty"`
+}
+
+// PredictedRetries is the route's retry policy.
+type PredictedRetries struct {
+	Attempts      int           `json:"attempts" yaml:"attempts"`
+	PerTryTimeout time.Duration `json:"perTryTimeout" yaml:"perTryTimeout"`
+	RetryOn       string        `json:"retryOn" yaml:"retryOn"`
+}
+
+// predict simulates one check. Istio's simulation reports malformed config
+// through a nil *testing.T here, which would panic: that becomes an error.
+func predict(sim *simulation.Simulation, c scenarios.Check) (p Prediction, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("simulation could not read the generated config: %v", r)
+		}
+	}()
+	in, err := call(c)
+	if err != nil {
+		return Prediction{}, err
+	}
+	res := sim.Run(in)
+	p = Prediction{
+		Check:       c.Name,
+		Listener:    res.ListenerMatched,
+		FilterChain: res.FilterChainMatched,
+		RouteConfig: res.RouteConfigMatched,
+		VirtualHost: res.VirtualHostMatched,
+		Cluster:     res.ClusterMatched,
+		Route:       routeKind(res.ClusterMatched),
+	}
+	if res.Error != nil {
+		p.Error = res.Error.Error()
+	}
+	if r := matchedRoute(sim, res); r != nil {
+		p.Timeout = r.GetRoute().GetTimeout().AsDuration()
+		if rp := r.GetRoute().GetRetryPolicy(); rp != nil {
+			p.Retries = &PredictedRetries{
+				Attempts:      int(rp.GetNumRetries().GetValue()),
+				PerTryTimeout: rp.GetPerTryTimeout().AsDuration(),
+				RetryOn:       rp.GetRetryOn(),
+			}
+		}
+	}
+	if cl := xdstest.ExtractCluster(res.ClusterMatched, sim.Clusters); cl != nil {
+		p.UpstreamHost, p.UpstreamPort = firstEndpoint(cl)
+		p.TLSMode, p.SNI, err = upstreamTLS(cl)
+	}
+	return p, err
+}
+
+func routeKind(clusterName string) string {
+	switch clusterName {
+	case "":
+		return RouteNone
+	case PassthroughCluster:
+		return scenarios.RoutePassthrough
+	case BlackHoleCluster:
+		return RouteBlackhole
+	}
+	return scenarios.RouteMesh
+}
+
+// matchedRoute finds the HTTP route the simulation matched, nil for TCP traffic.
+func matchedRoute(sim *simulation.Simulation, res simulation.Result) *route.Route {
+	rc := xdstest.ExtractRouteConfigurations(sim.Routes)[res.RouteConfigMatched]
+	for _, vh := range rc.GetVirtualHosts() {
+		if vh.GetName() != res.VirtualHostMatched {
+			continue
+		}
+		for _, r := range vh.GetRoutes() {
+			if r.GetName() == res.RouteMatched {
+				return r
+			}
+		}
+	}
+	return nil
+}
+
+// firstEndpoint returns where the cluster sends traffic: its first endpoint's
+// address and port (for a DNS cluster, the hostname Envoy resolves).
+func firstEndpoint(cl *cluster.Cluster) (string, int) {
+	for _, locality := range cl.GetLoadAssignment().GetEndpoints() {
+		for _, ep := range locality.GetLbEndpoints() {
+			sa := ep.GetEndpoint().GetAddress().GetSocketAddress()
+			if sa != nil {
+				return sa.GetAddress(), int(sa.GetPortValue())
+			}
+		}
+	}
+	return "", 0
+}
+
+// upstreamTLS reports whether the cluster originates TLS and with which SNI.
+func upstreamTLS(cl *cluster.Cluster) (mode, sni string, err error) {
+	ts := cl.GetTransportSocket()
+	if ts == nil {
+		// Istio puts auto-mTLS behind transport socket matches; an external
+		// host has none, but read the first TLS match rather than guess.
+		for _, m := range cl.GetTransportSocketMatches() {
+			if isTLS(m.GetTransportSocket()) {
+				ts = m.GetTransportSocket()
+				break
+			}
+		}
+	}
+	if !isTLS(ts) {
+		return scenarios.TLSDisable, "", nil
+	}
+	ctx := &tlsv3.UpstreamTlsContext{}
+	if err := ts.GetTypedConfig().UnmarshalTo(ctx); err != nil {
+		return "", "", fmt.Errorf("cluster %s: unreadable UpstreamTlsContext: %v", cl.GetName(), err)
+	}
+	return scenarios.TLSSimple, ctx.GetSni(), nil
+}
+
+func isTLS(ts *core.TransportSocket) bool {
+	return ts != nil && ts.GetName() == "envoy.transport_sockets.tls"
+}

@@ -1,0 +1,133 @@
+package offline
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"istio-egress-conformance/scenarios"
+)
+
+// Bounds that make a status expectation infeasible under a route timeout: an
+// envoy-made 504 needs a timeout short enough to fire against a host that
+// answers (under 1s), and an answer from the host needs one long enough for a
+// TLS handshake and a response (10ms or more).
+const (
+	MaxTimeoutFor504 = time.Second
+	MinTimeoutFor200 = 10 * time.Millisecond
+)
+
+// Mismatch is one expectation that the prediction contradicts.
+type Mismatch struct {
+	Field    string
+	Expected string
+	Observed string
+	// Why explains an infeasible expectation; empty for a plain difference.
+	Why string
+}
+
+func (m Mismatch) String() string {
+	s := fmt.Sprintf("expect.%s: expected %s, observed %s", m.Field, m.Expected, m.Observed)
+	if m.Why != "" {
+		s += ": " + m.Why
+	}
+	return s
+}
+
+// Verify compares every expectation present with the prediction.
+func Verify(e scenarios.Expect, p Prediction) []Mismatch {
+	var out []Mismatch
+	diff := func(field, want, got string) {
+		if want != "" && want != got {
+			out = append(out, Mismatch{Field: field, Expected: want, Observed: orNone(got)})
+		}
+	}
+	diff("route", e.Route, p.Route)
+	diff("cluster", e.Cluster, p.Cluster)
+	if u := e.Upstream; u != nil {
+		diff("upstream.host", u.Host, p.UpstreamHost)
+		if u.Port != 0 {
+			diff("upstream.port", strconv.Itoa(u.Port), strconv.Itoa(p.UpstreamPort))
+		}
+		diff("upstream.tls.mode", u.TLS.TLSMode(), p.TLSMode)
+		if u.TLS != nil {
+			diff("upstream.tls.sni", u.TLS.SNI, p.SNI)
+		}
+	}
+	if e.Timeout != nil {
+		diff("timeout", e.Timeout.String(), durationOrNone(p.Timeout))
+	}
+	if r := e.Retries; r != nil {
+		got := p.Retries
+		if got == nil {
+			got = &PredictedRetries{}
+		}
+		if r.Attempts != nil {
+			diff("retries.attempts", strconv.Itoa(*r.Attempts), strconv.Itoa(got.Attempts))
+		}
+		if r.PerTryTimeout != nil {
+			diff("retries.perTryTimeout", r.PerTryTimeout.String(), durationOrNone(got.PerTryTimeout))
+		}
+		diff("retries.retryOn", r.RetryOn, got.RetryOn)
+	}
+	return append(out, feasibility(e, p)...)
+}
+
+// feasibility fails status and from expectations that cannot hold under the
+// predicted mechanism, whatever the live host does.
+func feasibility(e scenarios.Expect, p Prediction) []Mismatch {
+	var out []Mismatch
+	infeasible := func(field, want, why string) {
+		out = append(out, Mismatch{Field: field, Expected: want, Observed: describe(p), Why: why})
+	}
+	if e.Route == "" && p.Route != scenarios.RouteMesh && p.Route != scenarios.RoutePassthrough {
+		// A check that does not assert the route still needs the request to go somewhere.
+		infeasible("route", "a mesh or passthrough route", "the request matches no route, so no expectation can hold")
+	}
+	if e.From == scenarios.FromEnvoy && p.Route == scenarios.RoutePassthrough {
+		infeasible("from", "envoy", "the sidecar only proxies TCP on a passthrough route and never answers itself")
+	}
+	wantsTimeout := e.Status == 504 && e.From == scenarios.FromEnvoy
+	answered := e.Status >= 200 && e.Status < 300 || e.From == scenarios.FromUpstream
+	if p.Route != scenarios.RouteMesh {
+		return out
+	}
+	switch {
+	case wantsTimeout && p.Timeout == 0:
+		infeasible("status", "504 from envoy", "the matched route has no timeout, so the sidecar cannot time out")
+	case wantsTimeout && p.Timeout >= MaxTimeoutFor504:
+		infeasible("status", "504 from envoy", fmt.Sprintf("the route timeout %s is too long to fire before the host answers (needs under %s)", p.Timeout, MaxTimeoutFor504))
+	case answered && p.Timeout > 0 && p.Timeout < MinTimeoutFor200:
+		infeasible("status", expectedAnswer(e), fmt.Sprintf("the route timeout %s fires before any host can answer (needs %s or more)", p.Timeout, MinTimeoutFor200))
+	}
+	return out
+}
+
+func expectedAnswer(e scenarios.Expect) string {
+	if e.Status != 0 {
+		return strconv.Itoa(e.Status)
+	}
+	return "an answer from upstream"
+}
+
+func describe(p Prediction) string {
+	s := fmt.Sprintf("route %s via cluster %s, timeout %s", p.Route, orNone(p.Cluster), durationOrNone(p.Timeout))
+	if p.Error != "" {
+		s += " (" + p.Error + ")"
+	}
+	return s
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func durationOrNone(d time.Duration) string {
+	if d == 0 {
+		return "none"
+	}
+	return d.String()
+}

@@ -1,0 +1,13 @@
+// Package workload renders the live tier's pods: the sidecar-injected curl
+// client and the hermetic external HTTPS server.
+package workload
+
+// ClientApp is the client pod's app label. Variant fixtures select the client
+// with it (a DestinationRule workloadSelector), and the offline engine gives
+// its simulated sidecar the same labels, so both tiers see the same selection.
+const ClientApp = "egress-client"
+
+// ClientLabels are the client pod's labels.
+func ClientLabels() map[string]string {
+	return map[string]string{"app": ClientApp}
+}

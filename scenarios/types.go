@@ -1,0 +1,94 @@
+// Package scenarios holds the built-in scenario catalog (YAML, v1alpha1) and
+// its strict loader. Both engines, offline and live, read the same scenarios.
+package scenarios
+
+import (
+	"istio-egress-conformance/harness/fixture"
+)
+
+// Scenario is one scenario file: fixtures applied for a client namespace and
+// the checks made from that client.
+type Scenario struct {
+	Name        string            `yaml:"name"`
+	Description string            `yaml:"description"`
+	Labels      map[string]string `yaml:"labels"`
+	Fixtures    []string          `yaml:"fixtures"`
+	Client      Client            `yaml:"client"`
+	Checks      []Check           `yaml:"checks"`
+
+	// File is where the scenario was read from, for messages.
+	File string `yaml:"-"`
+	// Resolved holds the decoded fixture files, in the order of Fixtures.
+	Resolved []fixture.File `yaml:"-"`
+}
+
+// Client is the sidecar-injected pod that sends the checks' requests.
+type Client struct {
+	Namespace string `yaml:"namespace"`
+}
+
+// Check is one request and what it must meet.
+type Check struct {
+	Name string `yaml:"name"`
+	URL  string `yaml:"url"`
+	// Method is HEAD (curl -I, the default) or GET.
+	Method string `yaml:"method"`
+	Expect Expect `yaml:"expect"`
+}
+
+// Expect lists what a check asserts. Every field is optional; a zero value
+// means "not asserted".
+type Expect struct {
+	// Status is the HTTP status the client sees.
+	Status int `yaml:"status"`
+	// From says who answered: "envoy" (the sidecar) or "upstream" (the host).
+	From string `yaml:"from"`
+	// Route is "passthrough" (PassthroughCluster) or "mesh" (a mesh route).
+	Route    string    `yaml:"route"`
+	Cluster  string    `yaml:"cluster"`
+	Upstream *Upstream `yaml:"upstream"`
+	Timeout  *Duration `yaml:"timeout"`
+	Retries  *Retries  `yaml:"retries"`
+}
+
+// Upstream is where the sidecar sends the request after routing.
+type Upstream struct {
+	Host string       `yaml:"host"`
+	Port int          `yaml:"port"`
+	TLS  *UpstreamTLS `yaml:"tls"`
+}
+
+// UpstreamTLS is the TLS the sidecar originates towards the upstream.
+type UpstreamTLS struct {
+	// Mode is SIMPLE (TLS origination) or DISABLE (plain text); a given SNI implies SIMPLE.
+	Mode string `yaml:"mode"`
+	SNI  string `yaml:"sni"`
+}
+
+// Retries is the route's retry policy.
+type Retries struct {
+	Attempts      *int      `yaml:"attempts"`
+	PerTryTimeout *Duration `yaml:"perTryTimeout"`
+	RetryOn       string    `yaml:"retryOn"`
+}
+
+// Values of Expect.From, Expect.Route and UpstreamTLS.Mode.
+const (
+	FromEnvoy        = "envoy"
+	FromUpstream     = "upstream"
+	RoutePassthrough = "passthrough"
+	RouteMesh        = "mesh"
+	TLSSimple        = "SIMPLE"
+	TLSDisable       = "DISABLE"
+)
+
+// TLSMode is the origination mode the expectation asks for, "" when not asserted.
+func (t *UpstreamTLS) TLSMode() string {
+	if t == nil {
+		return ""
+	}
+	if t.Mode == "" && t.SNI != "" {
+		return TLSSimple
+	}
+	return t.Mode
+}
