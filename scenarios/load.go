@@ -60,8 +60,8 @@ func FromEnv() ([]Entry, error) {
 	return entries, nil
 }
 
-// Load reads every *.yaml file directly in the root of dir (not sub-folders).
-// Fixture names resolve in dir first, then in the built-in fixtures/. origin
+// Load reads every *.yaml file directly in the root of dir (not sub-folders),
+// except files holding Kubernetes objects, which are fixtures. Fixture names resolve in dir first, then in the built-in fixtures/. origin
 // prefixes file names in messages. It fails only when dir holds no scenario file.
 func Load(dir fs.FS, origin string) ([]Entry, error) {
 	names, err := fs.Glob(dir, "*.yaml")
@@ -76,24 +76,29 @@ func Load(dir fs.FS, origin string) ([]Entry, error) {
 	seen := map[string]string{}
 	entries := make([]Entry, 0, len(names))
 	for _, name := range names {
+		data, err := fs.ReadFile(dir, name)
+		if err == nil && isKubernetesObject(data) {
+			continue // a fixture kept next to the scenarios, not a scenario
+		}
 		file := path.Join(origin, name)
 		entry := Entry{ID: strings.TrimSuffix(name, ".yaml"), File: file}
-		entry.Scenario, entry.Err = loadFile(dir, name, file, resolver)
+		entry.Scenario, entry.Err = loadFile(data, err, file, resolver)
 		if entry.Err == nil {
-			entry.ID = entry.Scenario.Name
-			if other, dup := seen[entry.ID]; dup {
-				entry.Err = fmt.Errorf("scenario %s: name: %q is already used by %s: expected unique names", file, entry.ID, other)
+			name := entry.Scenario.Name
+			if other, dup := seen[name]; dup {
+				entry.Err = fmt.Errorf("scenario %s: name: %q is already used by %s: expected unique names", file, name, other)
+			} else {
+				entry.ID = name
+				seen[name] = file
 			}
-			seen[entry.ID] = file
 		}
 		entries = append(entries, entry)
 	}
 	return entries, nil
 }
 
-func loadFile(dir fs.FS, name, file string, resolver *fixtureResolver) (Scenario, error) {
-	data, err := fs.ReadFile(dir, name)
-	if err != nil {
+func loadFile(data []byte, readErr error, file string, resolver *fixtureResolver) (Scenario, error) {
+	if err := readErr; err != nil {
 		return Scenario{}, fmt.Errorf("scenario %s: %v", file, err)
 	}
 	s, err := Parse(data)
@@ -109,6 +114,16 @@ func loadFile(dir fs.FS, name, file string, resolver *fixtureResolver) (Scenario
 		s.Resolved = append(s.Resolved, f)
 	}
 	return s, nil
+}
+
+// isKubernetesObject tells a fixture from a scenario: its first document has
+// top-level apiVersion and kind, which the scenario contract never has.
+func isKubernetesObject(data []byte) bool {
+	var head struct {
+		APIVersion string `yaml:"apiVersion"`
+		Kind       string `yaml:"kind"`
+	}
+	return yaml.Unmarshal(data, &head) == nil && head.APIVersion != "" && head.Kind != ""
 }
 
 // Parse decodes one scenario document strictly and validates it; it does not resolve fixtures.

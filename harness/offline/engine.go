@@ -16,6 +16,7 @@ import (
 	"istio.io/istio/pilot/pkg/simulation"
 	"istio.io/istio/pkg/config"
 	"istio.io/istio/pkg/config/mesh"
+	istiolog "istio.io/istio/pkg/log"
 	"istio.io/istio/pkg/test"
 
 	"istio-egress-conformance/harness/workload"
@@ -33,6 +34,7 @@ const externalAddress = "203.0.113.10"
 // Predict translates the scenario's Istio objects into Envoy config for a
 // sidecar in the client namespace and returns one prediction per check, in order.
 func Predict(s scenarios.Scenario) ([]Prediction, error) {
+	quietIstioLogs()
 	configs := istioConfigs(s)
 	var predictions []Prediction
 	// Istio's test fixtures report failures through a test.Failer and stop
@@ -62,6 +64,14 @@ func Predict(s scenarios.Scenario) ([]Prediction, error) {
 		return nil, fmt.Errorf("scenario %s: offline translation failed: %v", s.Name, err)
 	}
 	return predictions, nil
+}
+
+// quietIstioLogs keeps Istio's informer chatter (dozens of info lines per
+// scenario) out of test output; its warnings and errors still show.
+func quietIstioLogs() {
+	for _, scope := range istiolog.Scopes() {
+		scope.SetOutputLevel(istiolog.WarnLevel)
+	}
 }
 
 // meshConfig is the mesh config the live tier installs: Istio's defaults with

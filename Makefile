@@ -1,0 +1,39 @@
+# Entry points. `make test` is what CI runs (.ci/run); `make conformance` is the
+# live end-to-end job (Docker or an existing cluster, and internet for images and charts).
+
+ARTIFACTS ?= $(CURDIR)/artifacts
+export ARTIFACTS
+GO ?= go
+GOTESTSUM = $(GO) tool gotestsum
+
+.PHONY: test conformance offline lint fuzz bench
+
+## test: lint, then every test (offline tier, unit tests; the live suite skips without a cluster), JUnit in $(ARTIFACTS)
+test: lint
+	@mkdir -p $(ARTIFACTS)
+	$(GOTESTSUM) --format testname --junitfile $(ARTIFACTS)/junit-test.xml -- -count=1 ./...
+
+## offline: only the offline conformance tier over the catalog (E2E_SCENARIOS=<dir> to replace it)
+offline:
+	@mkdir -p $(ARTIFACTS)
+	$(GOTESTSUM) --format testname --junitfile $(ARTIFACTS)/junit-offline.xml -- -count=1 ./features/offline/
+
+## conformance: the live tier end to end: kind + Istio, every scenario, teardown
+conformance:
+	@mkdir -p $(ARTIFACTS)
+	E2E_REQUIRE_CLUSTER=$${E2E_REQUIRE_CLUSTER:-1} $(GOTESTSUM) --format testname --junitfile $(ARTIFACTS)/junit-live.xml -- \
+		-count=1 -timeout 60m ./features/live/ $(if $(E2E_ARGS),-args $(E2E_ARGS))
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+## fuzz: each fuzz target for FUZZTIME (default 60s)
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./harness/fixture/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./scenarios/
+
+## bench: the offline engine's benchmarks
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./features/offline/

@@ -1,0 +1,58 @@
+package offline
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"istio-egress-conformance/scenarios"
+)
+
+func meshRoute(timeout time.Duration) Prediction {
+	return Prediction{Route: scenarios.RouteMesh, Cluster: "outbound|80||h", Timeout: timeout}
+}
+
+func TestFeasibilityBounds(t *testing.T) {
+	envoy504 := scenarios.Expect{Status: 504, From: scenarios.FromEnvoy}
+	ok200 := scenarios.Expect{Status: 200}
+	fromHost := scenarios.Expect{From: scenarios.FromUpstream}
+	cases := []struct {
+		name       string
+		expect     scenarios.Expect
+		prediction Prediction
+		infeasible bool
+	}{
+		{"504 under 1s", envoy504, meshRoute(999 * time.Millisecond), false},
+		{"504 at 1s", envoy504, meshRoute(time.Second), true},
+		{"504 without timeout", envoy504, meshRoute(0), true},
+		{"200 at 10ms", ok200, meshRoute(10 * time.Millisecond), false},
+		{"200 under 10ms", ok200, meshRoute(9 * time.Millisecond), true},
+		{"200 without timeout", ok200, meshRoute(0), false},
+		{"from upstream under 10ms", fromHost, meshRoute(time.Millisecond), true},
+		{"504 not from envoy is the host's business", scenarios.Expect{Status: 504}, meshRoute(0), false},
+		{"from envoy on passthrough", envoy504, Prediction{Route: scenarios.RoutePassthrough, Cluster: PassthroughCluster}, true},
+		{"200 on passthrough", ok200, Prediction{Route: scenarios.RoutePassthrough, Cluster: PassthroughCluster}, false},
+		{"nothing matched", scenarios.Expect{Status: 200}, Prediction{Route: RouteNone, Error: "no route matched"}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := Verify(tc.expect, tc.prediction)
+			assert.Equal(t, tc.infeasible, len(m) > 0, "%v", m)
+		})
+	}
+}
+
+func TestVerifyAbsentFieldsAreNotAsserted(t *testing.T) {
+	assert.Empty(t, Verify(scenarios.Expect{}, meshRoute(time.Millisecond)))
+	attempts := 0
+	m := Verify(scenarios.Expect{Retries: &scenarios.Retries{Attempts: &attempts}}, meshRoute(0))
+	assert.Empty(t, m, "zero attempts matches a route without a retry policy")
+}
+
+func TestMismatchMessage(t *testing.T) {
+	m := Verify(scenarios.Expect{Upstream: &scenarios.Upstream{TLS: &scenarios.UpstreamTLS{Mode: scenarios.TLSSimple}}}, Prediction{Route: scenarios.RouteMesh, TLSMode: scenarios.TLSDisable})
+	if assert.Len(t, m, 1) {
+		assert.Equal(t, "expect.upstream.tls.mode: expected SIMPLE, observed DISABLE", m[0].String())
+	}
+}

@@ -1,0 +1,153 @@
+package scenarios
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"testing"
+	"testing/fstest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"istio-egress-conformance/fixtures"
+)
+
+const validScenario = `name: demo
+fixtures: [tetrate.yaml]
+client: {namespace: tetrate}
+checks:
+  - name: http
+    url: http://www.tetrate.io
+    expect: {status: 504, timeout: 0.001s, retries: {attempts: 3, perTryTimeout: 1ms}}
+`
+
+func TestBuiltinCatalogLoads(t *testing.T) {
+	entries := Builtin()
+	var names []string
+	for _, e := range entries {
+		require.NoError(t, e.Err, e.File)
+		names = append(names, e.ID)
+		assert.NotEmpty(t, e.Scenario.Resolved, e.ID)
+	}
+	assert.Equal(t, []string{"tetrate-https-egress", "tetrate-origination-control", "tetrate-other-namespace"}, names)
+}
+
+func TestSeedFixtureIsVerbatim(t *testing.T) {
+	// The seed document's YAML block, kept here so that an edit to the fixture
+	// (a reformat, a dropped annotation) fails loudly.
+	data, err := fixtures.FS.ReadFile("tetrate.yaml")
+	require.NoError(t, err)
+	assert.Contains(t, string(data), "    tsb.tetrate.io/trafficGroup: t1\n")
+	assert.Contains(t, string(data), "      perTryTimeout: 0.001s\n")
+	assert.Contains(t, string(data), "  exportTo:\n    - \".\"\n")
+	// sha256 of the YAML block in ../shared/seed/send-traffic-to-external-https-host.md.
+	assert.Equal(t, "4d312d69c6e588df7df96a49480c62b0d7d391b7350e687120bb73ef271f3d83", fmt.Sprintf("%x", sha256.Sum256(data)))
+}
+
+func TestParseValidScenario(t *testing.T) {
+	s, err := Parse([]byte(validScenario))
+	require.NoError(t, err)
+	assert.Equal(t, "demo", s.Name)
+	e := s.Checks[0].Expect
+	assert.Equal(t, "1ms", e.Timeout.String())
+	assert.Equal(t, 3, *e.Retries.Attempts)
+	assert.Equal(t, "1ms", e.Retries.PerTryTimeout.String())
+}
+
+func TestParseRejectsMalformedScenarios(t *testing.T) {
+	cases := map[string]struct{ yaml, want string }{
+		"empty":            {"", "empty file"},
+		"not yaml":         {"name: [unclosed", "invalid scenario YAML"},
+		"unknown field":    {validScenario + "colour: blue\n", "field colour not found"},
+		"unknown nested":   {replace(validScenario, "status: 504", "staus: 504"), "field staus not found"},
+		"bad duration":     {replace(validScenario, "timeout: 0.001s", "timeout: soon"), `invalid duration "soon"`},
+		"zero duration":    {replace(validScenario, "timeout: 0.001s", "timeout: 0s"), `invalid duration "0s"`},
+		"bad name":         {replace(validScenario, "name: demo", "name: Demo_1"), `name: "Demo_1"`},
+		"no fixtures":      {replace(validScenario, "fixtures: [tetrate.yaml]", "fixtures: []"), "fixtures: expected at least one"},
+		"no namespace":     {replace(validScenario, "client: {namespace: tetrate}", "client: {}"), "client.namespace: required"},
+		"bad namespace":    {replace(validScenario, "namespace: tetrate", "namespace: Tet_rate"), `client.namespace: "Tet_rate"`},
+		"no checks":        {"name: demo\nfixtures: [a.yaml]\nclient: {namespace: a}\n", "checks: expected at least one"},
+		"bad url":          {replace(validScenario, "url: http://www.tetrate.io", "url: ftp://x"), `checks[0].url: "ftp://x"`},
+		"url no host":      {replace(validScenario, "url: http://www.tetrate.io", "url: /path"), `checks[0].url: "/path"`},
+		"bad method":       {replace(validScenario, "url: http", "method: POST\n    url: http"), `checks[0].method: "POST"`},
+		"bad status":       {replace(validScenario, "status: 504", "status: 999"), "checks[0].expect.status: 999"},
+		"bad from":         {replace(validScenario, "status: 504", "status: 504, from: istio"), `checks[0].expect.from: "istio": expected one of envoy, upstream`},
+		"bad route":        {replace(validScenario, "status: 504", "status: 504, route: direct"), `checks[0].expect.route: "direct"`},
+		"bad port":         {replace(validScenario, "status: 504", "status: 504, upstream: {port: 70000}"), "checks[0].expect.upstream.port: 70000"},
+		"bad tls mode":     {replace(validScenario, "status: 504", "status: 504, upstream: {tls: {mode: MUTUAL}}"), `upstream.tls.mode: "MUTUAL"`},
+		"sni without tls":  {replace(validScenario, "status: 504", "status: 504, upstream: {tls: {mode: DISABLE, sni: a}}"), "expected no SNI"},
+		"negative retries": {replace(validScenario, "attempts: 3", "attempts: -1"), "retries.attempts: -1"},
+		"duplicate check":  {validScenario + "  - name: http\n    url: http://a\n", `checks[1].name: "http" is used twice`},
+		"two documents":    {validScenario + "---\nname: other\n", "more than one YAML document"},
+		"wrong type":       {replace(validScenario, "status: 504", "status: ok"), "cannot unmarshal"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.yaml))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.NotContains(t, err.Error(), "\n", "errors are one line")
+		})
+	}
+}
+
+func TestLoadResolvesFixturesAndNamesBrokenFiles(t *testing.T) {
+	dir := fstest.MapFS{
+		"a-good.yaml":       {Data: []byte(validScenario)},
+		"b-local.yaml":      {Data: []byte(replace(replace(validScenario, "name: demo", "name: local"), "tetrate.yaml", "local.yaml"))},
+		"local.yaml":        {Data: mustRead(t, "tetrate.yaml")},
+		"c-missing.yaml":    {Data: []byte(replace(validScenario, "tetrate.yaml", "nowhere.yaml"))},
+		"d-duplicate.yaml":  {Data: []byte(validScenario)},
+		"e-badfixture.yaml": {Data: []byte(replace(replace(validScenario, "name: demo", "name: broken"), "tetrate.yaml", "broken.yaml"))},
+		"sub/ignored.yaml":  {Data: []byte("not: a scenario")},
+	}
+	dir["broken.yaml"] = &fstest.MapFile{Data: []byte("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: x, namespace: ns}\nspec: {hostz: [a]}\n")}
+	// broken.yaml and local.yaml are fixtures next to the scenarios: not scenarios.
+	entries, err := Load(dir, "my-dir")
+	require.NoError(t, err)
+	byID := map[string]Entry{}
+	for _, e := range entries {
+		byID[e.ID] = e
+	}
+	require.NoError(t, byID["demo"].Err)
+	require.NoError(t, byID["local"].Err)
+	assert.Equal(t, "my-dir/b-local.yaml", byID["local"].File)
+	assert.ErrorContains(t, byID["c-missing"].Err, `scenario my-dir/c-missing.yaml: fixtures[0]: "nowhere.yaml" not found`)
+	assert.ErrorContains(t, byID["d-duplicate"].Err, `name: "demo" is already used by my-dir/a-good.yaml`)
+	assert.ErrorContains(t, byID["e-badfixture"].Err, `fixture broken.yaml: document 1 (VirtualService ns/x): spec: unknown field "hostz"`)
+	assert.NotContains(t, byID, "ignored", "sub-folders are not scanned")
+	assert.NotContains(t, byID, "broken", "fixtures are not scenarios")
+	assert.Len(t, entries, 5)
+}
+
+func TestLoadEmptyFolder(t *testing.T) {
+	_, err := Load(fstest.MapFS{"readme.md": {}}, "empty")
+	assert.ErrorContains(t, err, "no scenario files")
+}
+
+func TestFromEnv(t *testing.T) {
+	t.Setenv(EnvScenarios, "/does/not/exist")
+	_, err := FromEnv()
+	assert.ErrorContains(t, err, `E2E_SCENARIOS="/does/not/exist": expected a readable folder`)
+
+	dir := t.TempDir()
+	t.Setenv(EnvScenarios, dir)
+	_, err = FromEnv()
+	assert.ErrorContains(t, err, "no scenario files")
+}
+
+func replace(s, old, new string) string {
+	out := ""
+	for i := 0; i+len(old) <= len(s); i++ {
+		if s[i:i+len(old)] == old {
+			return s[:i] + new + s[i+len(old):]
+		}
+	}
+	return out + "REPLACE FAILED: " + old
+}
+
+func mustRead(t *testing.T, name string) []byte {
+	data, err := fixtures.FS.ReadFile(name)
+	require.NoError(t, err)
+	return data
+}
