@@ -1,0 +1,47 @@
+// Package curl builds the curl command a check runs in the client pod and
+// parses what curl prints into an observation. curl runs without --fail: the
+// status, headers, body size, timing and curl's own exit code all come from its
+// output (-D for headers, -w '%{json}' for the rest).
+package curl
+
+import (
+	"strconv"
+	"time"
+)
+
+// jsonMarker separates the dumped headers from curl's %{json} write-out.
+const jsonMarker = "<<<curl-json>>>"
+
+// Options shape the curl command line.
+type Options struct {
+	// Method is HEAD (curl -I, the default) or GET.
+	Method string
+	// MaxTime bounds one attempt (curl --max-time); zero means 10s.
+	MaxTime time.Duration
+	// CACert is a CA bundle path inside the client pod (curl --cacert), for the
+	// hermetic host; empty in internet mode, where curl verifies against system roots.
+	CACert string
+}
+
+// Command returns the argv that runs one check's request. TLS is always
+// verified: there is no -k.
+func Command(url string, o Options) []string {
+	maxTime := o.MaxTime
+	if maxTime <= 0 {
+		maxTime = 10 * time.Second
+	}
+	args := []string{"curl", "--silent", "--show-error",
+		"--dump-header", "-", "--output", "/dev/null",
+		"--write-out", "\n" + jsonMarker + "%{json}",
+		"--max-time", strconv.FormatFloat(maxTime.Seconds(), 'f', -1, 64),
+	}
+	if o.Method == "GET" {
+		args = append(args, "--request", "GET")
+	} else {
+		args = append(args, "--head")
+	}
+	if o.CACert != "" {
+		args = append(args, "--cacert", o.CACert)
+	}
+	return append(args, url)
+}
