@@ -1,0 +1,44 @@
+package curl
+
+import (
+	"fmt"
+
+	"istio-egress-conformance/scenarios"
+)
+
+// Judge compares a curl result with the expectations a client can observe:
+// status, who answered (from) and whether a sidecar route carried the
+// response (route). Cluster, upstream, timeout and retries are not visible to
+// curl; the offline tier asserts those.
+func Judge(e scenarios.Expect, r Result) []string {
+	var out []string
+	if r.ExitCode != ExitOK {
+		// No HTTP answer: every HTTP expectation fails, and curl's code says why.
+		return []string{fmt.Sprintf("no HTTP response: curl exit %d (%s)", r.ExitCode, r.ErrorMessage)}
+	}
+	if e.Status != 0 && e.Status != r.Status {
+		out = append(out, fmt.Sprintf("status: expected %d, observed %d", e.Status, r.Status))
+	}
+	observedFrom := scenarios.FromUpstream
+	if r.AnsweredByEnvoy() {
+		observedFrom = scenarios.FromEnvoy
+	}
+	if e.From != "" && e.From != observedFrom {
+		out = append(out, fmt.Sprintf("from: expected %s, observed %s (server: %q)", e.From, observedFrom, r.Headers.Get("Server")))
+	}
+	observedRoute := scenarios.RoutePassthrough
+	if r.ThroughEnvoyRoute() {
+		observedRoute = scenarios.RouteMesh
+	}
+	if e.Route != "" && e.Route != observedRoute {
+		out = append(out, fmt.Sprintf("route: expected %s, observed %s (envoy-made headers %s)", e.Route, observedRoute, presence(r.ThroughEnvoyRoute())))
+	}
+	return out
+}
+
+func presence(b bool) string {
+	if b {
+		return "present"
+	}
+	return "absent"
+}
