@@ -1,0 +1,101 @@
+package workload
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Names of what the client side uses.
+const (
+	ClientPodName = "egress-client"
+	// ClientContainer runs curl; the sidecar is SidecarContainer.
+	ClientContainer  = "curl"
+	SidecarContainer = "istio-proxy"
+	// CASecretName holds the run's CA in each client namespace (key cacert),
+	// for variant DestinationRules that set credentialName to it.
+	CASecretName = "egress-conformance-ca"
+	// CAConfigMapName is mounted into the client at CAMountDir for curl --cacert.
+	CAConfigMapName = "egress-conformance-ca"
+	CAMountDir      = "/etc/egress-ca"
+	CAFile          = CAMountDir + "/ca.crt"
+)
+
+// ClientOptions shape the client namespace and pod.
+type ClientOptions struct {
+	Namespace string
+	Image     string
+	// Labels mark ownership (the run id) on every object.
+	Labels map[string]string
+	// CA, when set (hermetic mode), is mounted for curl and offered to the sidecar.
+	CA []byte
+}
+
+// ClientObjects are the client namespace's objects, in creation order:
+// namespace (sidecar injection on), CA config (hermetic mode), then the pod.
+func ClientObjects(o ClientOptions) []Object {
+	ns := &corev1.Namespace{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
+		ObjectMeta: metav1.ObjectMeta{Name: o.Namespace, Labels: merge(o.Labels, map[string]string{"istio-injection": "enabled"})},
+	}
+	objs := []Object{ns}
+	pod := clientPod(o)
+	if o.CA != nil {
+		meta := metav1.ObjectMeta{Name: CASecretName, Namespace: o.Namespace, Labels: o.Labels}
+		objs = append(objs,
+			&corev1.Secret{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}, ObjectMeta: meta,
+				Type: corev1.SecretTypeOpaque, Data: map[string][]byte{"cacert": o.CA}},
+			&corev1.ConfigMap{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}, ObjectMeta: meta,
+				Data: map[string]string{"ca.crt": string(o.CA)}},
+		)
+		pod.Spec.Volumes = []corev1.Volume{{Name: "egress-ca", VolumeSource: corev1.VolumeSource{
+			ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: CAConfigMapName}}}}}
+		pod.Spec.Containers[0].VolumeMounts = []corev1.VolumeMount{{Name: "egress-ca", MountPath: CAMountDir, ReadOnly: true}}
+	}
+	return append(objs, pod)
+}
+
+func clientPod(o ClientOptions) *corev1.Pod {
+	return &corev1.Pod{
+		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      ClientPodName,
+			Namespace: o.Namespace,
+			Labels:    merge(o.Labels, ClientLabels()),
+			Annotations: map[string]string{
+				// curl must not run before the sidecar can route it.
+				"proxy.istio.io/config": "holdApplicationUntilProxyStarts: true",
+			},
+		},
+		Spec: corev1.PodSpec{
+			TerminationGracePeriodSeconds: ptr(int64(1)),
+			Containers: []corev1.Container{{
+				Name:    ClientContainer,
+				Image:   o.Image,
+				Command: []string{"sleep", "infinity"},
+			}},
+		},
+	}
+}
+
+// HasSidecar reports whether Istio injected its proxy into the pod, as a
+// container or as a native sidecar (an init container that keeps running).
+func HasSidecar(pod *corev1.Pod) bool {
+	for _, c := range append(pod.Spec.InitContainers, pod.Spec.Containers...) {
+		if c.Name == SidecarContainer {
+			return true
+		}
+	}
+	return false
+}
+
+func merge(maps ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range maps {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,29 @@
+package workload
+
+import (
+	"bytes"
+	"fmt"
+
+	"sigs.k8s.io/e2e-framework/klient/k8s"
+	"sigs.k8s.io/yaml"
+)
+
+// Object is a Kubernetes object the live tier creates.
+type Object = k8s.Object
+
+// Render prints objects as one multi-document YAML manifest, for diagnostics
+// and for people who want to see what a run applies.
+func Render(objs []Object) ([]byte, error) {
+	var b bytes.Buffer
+	for i, o := range objs {
+		y, err := yaml.Marshal(o)
+		if err != nil {
+			return nil, fmt.Errorf("render %T %s: %v", o, o.GetName(), err)
+		}
+		if i > 0 {
+			b.WriteString("---\n")
+		}
+		b.Write(y)
+	}
+	return b.Bytes(), nil
+}

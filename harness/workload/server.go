@@ -1,0 +1,94 @@
+package workload
+
+import (
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+// The hermetic external host: an HTTPS server outside the mesh.
+const (
+	ServerNamespace = "egress-external"
+	ServerPodName   = "hermetic-server"
+	ServerTLSSecret = "hermetic-server-tls"
+	ServerConfig    = "hermetic-server-nginx"
+	ServerPort      = 443
+	// ServerBody is what the host answers, so a 200 can be told from any other.
+	ServerBody = "hermetic external host"
+)
+
+// ServerOptions shape the hermetic host.
+type ServerOptions struct {
+	Image  string
+	Labels map[string]string
+	// Hosts are the names the certificate covers (the check URLs' hosts and the SNI).
+	Hosts   []string
+	CertPEM []byte
+	KeyPEM  []byte
+}
+
+// ServerObjects are the hermetic host's objects in creation order. The pod has
+// no Service on purpose: its address is unknown to the mesh, so a client's
+// HTTPS to it leaves through the PassthroughCluster exactly as it would to
+// the real host on the Internet.
+func ServerObjects(o ServerOptions) []Object {
+	meta := func(name string) metav1.ObjectMeta {
+		return metav1.ObjectMeta{Name: name, Namespace: ServerNamespace, Labels: o.Labels}
+	}
+	ns := &corev1.Namespace{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
+		ObjectMeta: metav1.ObjectMeta{Name: ServerNamespace, Labels: merge(o.Labels, map[string]string{"istio-injection": "disabled"})},
+	}
+	secret := &corev1.Secret{
+		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}, ObjectMeta: meta(ServerTLSSecret),
+		Type: corev1.SecretTypeTLS,
+		Data: map[string][]byte{corev1.TLSCertKey: o.CertPEM, corev1.TLSPrivateKeyKey: o.KeyPEM},
+	}
+	conf := &corev1.ConfigMap{
+		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}, ObjectMeta: meta(ServerConfig),
+		Data: map[string]string{"default.conf": NginxConfig(o.Hosts)},
+	}
+	pod := &corev1.Pod{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
+		ObjectMeta: metav1.ObjectMeta{Name: ServerPodName, Namespace: ServerNamespace, Labels: merge(o.Labels, map[string]string{"app": ServerPodName})},
+		Spec: corev1.PodSpec{
+			TerminationGracePeriodSeconds: ptr(int64(1)),
+			Containers: []corev1.Container{{
+				Name:  "nginx",
+				Image: o.Image,
+				Ports: []corev1.ContainerPort{{Name: "https", ContainerPort: ServerPort}},
+				VolumeMounts: []corev1.VolumeMount{
+					{Name: "tls", MountPath: "/etc/hermetic/tls", ReadOnly: true},
+					{Name: "conf", MountPath: "/etc/nginx/conf.d", ReadOnly: true},
+				},
+				ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{
+					TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(ServerPort)}}, PeriodSeconds: 2},
+			}},
+			Volumes: []corev1.Volume{
+				{Name: "tls", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: ServerTLSSecret}}},
+				{Name: "conf", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+					LocalObjectReference: corev1.LocalObjectReference{Name: ServerConfig}}}},
+			},
+		},
+	}
+	return []Object{ns, secret, conf, pod}
+}
+
+// NginxConfig serves HTTPS for the hosts and answers every path with 200.
+func NginxConfig(hosts []string) string {
+	return fmt.Sprintf(`server {
+    listen %d ssl;
+    http2 on;
+    server_name %s;
+    ssl_certificate /etc/hermetic/tls/tls.crt;
+    ssl_certificate_key /etc/hermetic/tls/tls.key;
+    location / {
+        default_type text/plain;
+        return 200 %q;
+    }
+}
+`, ServerPort, strings.Join(hosts, " "), ServerBody)
+}

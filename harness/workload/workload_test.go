@@ -1,0 +1,128 @@
+package workload
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+
+	"istio-egress-conformance/harness/fixture"
+)
+
+var runLabels = map[string]string{"egress-conformance.io/run-id": "abcd1234"}
+
+// decodeBack renders objects and decodes them with the strict fixture parser,
+// as a reader of the manifest (or the API server) would.
+func decodeBack(t *testing.T, objs []Object) []fixture.Object {
+	t.Helper()
+	y, err := Render(objs)
+	require.NoError(t, err)
+	f, err := fixture.Parse("rendered.yaml", y)
+	require.NoError(t, err, string(y))
+	require.Len(t, f.Objects, len(objs))
+	for _, o := range f.Objects {
+		assert.Equal(t, "abcd1234", o.Object.GetLabels()["egress-conformance.io/run-id"], "%s carries the run id", o)
+	}
+	return f.Objects
+}
+
+func TestClientObjectsHermetic(t *testing.T) {
+	objs := decodeBack(t, ClientObjects(ClientOptions{Namespace: "tetrate", Image: "curlimages/curl:8.11.1", Labels: runLabels, CA: []byte("PEM")}))
+	var kinds []string
+	for _, o := range objs {
+		kinds = append(kinds, o.String())
+	}
+	assert.Equal(t, []string{"Namespace tetrate", "Secret tetrate/egress-conformance-ca", "ConfigMap tetrate/egress-conformance-ca", "Pod tetrate/egress-client"}, kinds)
+
+	ns := objs[0].Object.(*corev1.Namespace)
+	assert.Equal(t, "enabled", ns.Labels["istio-injection"])
+	secret := objs[1].Object.(*corev1.Secret)
+	assert.Equal(t, []byte("PEM"), secret.Data["cacert"], "Istio reads a CA-only generic secret from key cacert")
+	pod := objs[3].Object.(*corev1.Pod)
+	assert.Equal(t, ClientApp, pod.Labels["app"], "variant fixtures select the client by app label")
+	assert.Equal(t, "curlimages/curl:8.11.1", pod.Spec.Containers[0].Image)
+	assert.Equal(t, []string{"sleep", "infinity"}, pod.Spec.Containers[0].Command)
+	assert.Equal(t, CAMountDir, pod.Spec.Containers[0].VolumeMounts[0].MountPath)
+	assert.Equal(t, CAConfigMapName, pod.Spec.Volumes[0].ConfigMap.Name)
+	assert.Contains(t, pod.Annotations["proxy.istio.io/config"], "holdApplicationUntilProxyStarts: true")
+	assert.False(t, HasSidecar(pod), "injection happens in the API server, not here")
+}
+
+func TestClientObjectsInternetHaveNoCA(t *testing.T) {
+	objs := decodeBack(t, ClientObjects(ClientOptions{Namespace: "tetrate", Image: "img", Labels: runLabels}))
+	require.Len(t, objs, 2)
+	pod := objs[1].Object.(*corev1.Pod)
+	assert.Empty(t, pod.Spec.Volumes)
+}
+
+func TestHasSidecar(t *testing.T) {
+	classic := &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "curl"}, {Name: "istio-proxy"}}}}
+	native := &corev1.Pod{Spec: corev1.PodSpec{InitContainers: []corev1.Container{{Name: "istio-init"}, {Name: "istio-proxy"}}, Containers: []corev1.Container{{Name: "curl"}}}}
+	none := &corev1.Pod{Spec: corev1.PodSpec{InitContainers: []corev1.Container{{Name: "istio-init"}}, Containers: []corev1.Container{{Name: "curl"}}}}
+	assert.True(t, HasSidecar(classic))
+	assert.True(t, HasSidecar(native))
+	assert.False(t, HasSidecar(none))
+}
+
+func TestServerObjects(t *testing.T) {
+	objs := decodeBack(t, ServerObjects(ServerOptions{Image: "nginx:1.27.3-alpine", Labels: runLabels,
+		Hosts: []string{"www.tetrate.io", "tetrate.io"}, CertPEM: []byte("CERT"), KeyPEM: []byte("KEY")}))
+	ns := objs[0].Object.(*corev1.Namespace)
+	assert.Equal(t, ServerNamespace, ns.Name)
+	assert.Equal(t, "disabled", ns.Labels["istio-injection"], "the external host must not join the mesh")
+	secret := objs[1].Object.(*corev1.Secret)
+	assert.Equal(t, corev1.SecretTypeTLS, secret.Type)
+	assert.Equal(t, []byte("CERT"), secret.Data["tls.crt"])
+	conf := objs[2].Object.(*corev1.ConfigMap).Data["default.conf"]
+	assert.Contains(t, conf, "listen 443 ssl;")
+	assert.Contains(t, conf, "server_name www.tetrate.io tetrate.io;")
+	assert.Contains(t, conf, "ssl_certificate /etc/hermetic/tls/tls.crt;")
+	pod := objs[3].Object.(*corev1.Pod)
+	assert.Equal(t, int32(443), pod.Spec.Containers[0].Ports[0].ContainerPort)
+	assert.Equal(t, ServerTLSSecret, pod.Spec.Volumes[0].Secret.SecretName)
+	for _, o := range objs {
+		assert.NotEqual(t, "Service", o.Object.GetObjectKind().GroupVersionKind().Kind, "no Service: the host stays outside the mesh registry")
+	}
+}
+
+// kindCorefile is the Corefile kind v0.33 ships.
+const kindCorefile = `.:53 {
+    errors
+    health {
+       lameduck 5s
+    }
+    ready
+    kubernetes cluster.local in-addr.arpa ip6.arpa {
+       pods insecure
+       fallthrough in-addr.arpa ip6.arpa
+       ttl 30
+    }
+    prometheus :9153
+    forward . /etc/resolv.conf {
+       max_concurrent 1000
+    }
+    cache 30
+    loop
+    reload
+    loadbalance
+}
+`
+
+func TestOverrideCorefile(t *testing.T) {
+	got, err := OverrideCorefile(kindCorefile, "10.244.0.7", []string{"www.tetrate.io", "tetrate.io"})
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(got, ".:53 {\n    # egress-conformance override\n    hosts {\n        10.244.0.7 www.tetrate.io tetrate.io\n        fallthrough\n    }\n    errors\n"), got)
+	assert.Less(t, strings.Index(got, "hosts {"), strings.Index(got, "forward ."), "hosts answers before the forwarders")
+	assert.Equal(t, kindCorefile, strings.Replace(got, "    # egress-conformance override\n    hosts {\n        10.244.0.7 www.tetrate.io tetrate.io\n        fallthrough\n    }\n", "", 1), "the rest is untouched")
+
+	_, err = OverrideCorefile(got, "10.244.0.7", []string{"www.tetrate.io"})
+	assert.ErrorContains(t, err, "already has an egress-conformance override")
+	_, err = OverrideCorefile("example.org:53 {\n}\n", "10.0.0.1", []string{"a"})
+	assert.ErrorContains(t, err, `no ".:53 {" server block`)
+	_, err = OverrideCorefile(kindCorefile, "not-an-ip", []string{"a"})
+	assert.ErrorContains(t, err, `"not-an-ip" is not an IP address`)
+	_, err = OverrideCorefile(kindCorefile, "10.0.0.1", nil)
+	assert.ErrorContains(t, err, "no host names")
+}
