@@ -44,8 +44,8 @@ func TestUnreachableKubeconfig(t *testing.T) {
 func TestDockerPresentBuildsPinnedTools(t *testing.T) {
 	rec := &command.Recorder{Replies: map[string]command.Reply{
 		"docker info --format {{.ServerVersion}}": {Out: []byte("28.2.2\n")},
-		"go tool -n kind": {Out: []byte("/root/.cache/go-build/kind\n")},
-		"go tool -n helm": {Out: []byte("/root/.cache/go-build/helm\n")},
+		"go tool -n kind":                         {Out: []byte("/root/.cache/go-build/kind\n")},
+		"go tool -n helm":                         {Out: []byte("/root/.cache/go-build/helm\n")},
 	}}
 	r, err := Run(context.Background(), config.Config{}, Probes{Runner: rec, APIServer: noAPIServer})
 	require.NoError(t, err)
@@ -66,7 +66,7 @@ func TestExistingClusterNeedsOnlyHelm(t *testing.T) {
 func TestToolThatDoesNotBuild(t *testing.T) {
 	rec := &command.Recorder{Replies: map[string]command.Reply{
 		"docker info --format {{.ServerVersion}}": {},
-		"go tool -n kind": {Err: errors.New("go tool -n kind: exit status 1: go: no such tool \"kind\"")},
+		"go tool -n kind":                         {Err: errors.New("go tool -n kind: exit status 1: go: no such tool \"kind\"")},
 	}}
 	_, err := Run(context.Background(), config.Config{}, Probes{Runner: rec, APIServer: noAPIServer})
 	assert.EqualError(t, err, `pinned tool kind (a tool directive in go.mod) could not be built: go tool -n kind: exit status 1: go: no such tool "kind"`)

@@ -1,0 +1,94 @@
+// Package live is the live conformance tier: a kind cluster (or the cluster in
+// KUBECONFIG) with Istio, every catalog scenario applied from a sidecar-injected
+// client, and curl's answers asserted by convergence. Without a cluster it
+// skips with one line; with E2E_REQUIRE_CLUSTER=1 it fails with that line.
+package live
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/e2e-framework/pkg/env"
+	"sigs.k8s.io/e2e-framework/pkg/envconf"
+
+	"istio-egress-conformance/harness/command"
+	"istio-egress-conformance/harness/config"
+	"istio-egress-conformance/harness/live"
+	"istio-egress-conformance/harness/preflight"
+	"istio-egress-conformance/scenarios"
+)
+
+var (
+	testenv  env.Environment
+	run      *live.Run
+	catalog  []scenarios.Entry
+	skipLine string
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(setup(m))
+}
+
+func setup(m *testing.M) int {
+	envCfg, err := envconf.NewFromFlags() // --kubeconfig, --labels, --skip-labels, --feature, --assess ...
+	if err != nil {
+		return fail(err)
+	}
+	cfg, err := config.FromEnv(os.Getenv)
+	if err != nil {
+		return fail(err)
+	}
+	if envCfg.KubeconfigFile() != "" {
+		cfg.Kubeconfig = envCfg.KubeconfigFile()
+	}
+	if catalog, err = scenarios.FromEnv(); err != nil {
+		return fail(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	report, err := preflight.Run(ctx, cfg, preflight.Probes{Runner: command.Exec{}, APIServer: serverVersion})
+	if err != nil {
+		return fail(err)
+	}
+	if report.Mode == "" {
+		if cfg.RequireCluster {
+			return fail(fmt.Errorf("%s", report.FailLine()))
+		}
+		skipLine = report.SkipLine()
+		return m.Run()
+	}
+	fmt.Printf("live tier: run %s, cluster %s, Istio %s, external host %s\n", cfg.RunID, report.Mode, cfg.IstioVersion, cfg.External)
+	run = live.New(cfg, report, os.Stdout)
+	testenv = env.NewWithConfig(envCfg)
+	testenv.Setup(run.Setup(live.Hosts(catalog))...)
+	testenv.Finish(run.Teardown())
+	return testenv.Run(m)
+}
+
+func fail(err error) int {
+	fmt.Fprintln(os.Stderr, err)
+	return 1
+}
+
+// serverVersion asks the API server behind a kubeconfig for its version.
+func serverVersion(_ context.Context, kubeconfig string) (string, error) {
+	rc, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		return "", err
+	}
+	rc.Timeout = 10 * time.Second
+	dc, err := discovery.NewDiscoveryClientForConfig(rc)
+	if err != nil {
+		return "", err
+	}
+	v, err := dc.ServerVersion()
+	if err != nil {
+		return "", err
+	}
+	return v.GitVersion, nil
+}

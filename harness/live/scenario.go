@@ -1,0 +1,198 @@
+package live
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
+	"sigs.k8s.io/e2e-framework/klient/wait"
+	"sigs.k8s.io/e2e-framework/klient/wait/conditions"
+	"sigs.k8s.io/e2e-framework/pkg/envconf"
+	"sigs.k8s.io/e2e-framework/pkg/features"
+
+	"istio-egress-conformance/harness/converge"
+	"istio-egress-conformance/harness/curl"
+	"istio-egress-conformance/harness/workload"
+	"istio-egress-conformance/scenarios"
+)
+
+// Hosts are the external host names the catalog's checks reach: the hermetic
+// server's certificate and the DNS override cover them.
+func Hosts(catalog []scenarios.Entry) []string {
+	seen := map[string]bool{}
+	var hosts []string
+	for _, e := range catalog {
+		for _, c := range e.Scenario.Checks {
+			u, err := url.Parse(c.URL)
+			if err != nil || seen[u.Hostname()] {
+				continue
+			}
+			seen[u.Hostname()] = true
+			hosts = append(hosts, u.Hostname())
+		}
+		for _, f := range e.Scenario.Resolved {
+			for _, sni := range sniOf(f.Objects) {
+				if !seen[sni] {
+					seen[sni] = true
+					hosts = append(hosts, sni)
+				}
+			}
+		}
+	}
+	return hosts
+}
+
+// Feature is one scenario: Setup creates the client namespace and pod and
+// applies the fixtures, one assessment per check, Teardown removes them.
+// A scenario that failed to load is a feature whose only assessment fails with
+// the loader's message.
+func (r *Run) Feature(e scenarios.Entry) features.Feature {
+	b := features.New(e.ID)
+	if e.Err != nil {
+		return b.Assess("load", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			t.Fatal(e.Err)
+			return ctx
+		}).Feature()
+	}
+	s := e.Scenario
+	for k, v := range s.Labels {
+		b = b.WithLabel(k, v)
+	}
+	state := &scenarioState{}
+	b = b.Setup(func(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
+		if err := r.phase("scenario "+s.Name+": client and fixtures", func() error { return r.setupScenario(ctx, cfg, s, state) }); err != nil {
+			t.Fatal(err)
+		}
+		return ctx
+	})
+	for _, c := range s.Checks {
+		b = b.Assess(c.Name, func(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
+			r.assess(ctx, t, cfg, s, c)
+			return ctx
+		})
+	}
+	return b.Teardown(func(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
+		if err := r.phase("scenario "+s.Name+": remove fixtures and client", func() error { return r.teardownScenario(ctx, cfg, state) }); err != nil {
+			t.Error(err)
+		}
+		return ctx
+	}).Feature()
+}
+
+// scenarioState records what a scenario's setup created.
+type scenarioState struct {
+	namespace string // created by this scenario, deleted with everything in it
+	applied   []workload.Object
+}
+
+func (r *Run) setupScenario(ctx context.Context, cfg *envconf.Config, s scenarios.Scenario, st *scenarioState) error {
+	res := cfg.Client().Resources()
+	ns := s.Client.Namespace
+	var ca []byte
+	if r.ca != nil {
+		ca = r.ca.CertPEM
+	}
+	objs := workload.ClientObjects(workload.ClientOptions{Namespace: ns, Image: r.Cfg.ClientImage, Labels: r.OwnerLabels(), CA: ca})
+	if err := createAll(ctx, res, objs[:1]); err != nil {
+		return err
+	}
+	st.namespace = ns
+	if err := createAll(ctx, res, objs[1:]); err != nil {
+		return err
+	}
+	for _, f := range s.Resolved {
+		for _, o := range f.Objects {
+			obj := o.Object.DeepCopyObject().(workload.Object)
+			obj.SetLabels(merge(obj.GetLabels(), r.OwnerLabels()))
+			if err := createAll(ctx, res, []workload.Object{obj}); err != nil {
+				return fmt.Errorf("fixture %s document %d: %v", f.Name, o.Doc, err)
+			}
+			st.applied = append(st.applied, obj)
+		}
+	}
+	pod := objs[len(objs)-1].(*corev1.Pod)
+	if err := wait.For(conditions.New(res).PodReady(pod), wait.WithTimeout(3*time.Minute)); err != nil {
+		return fmt.Errorf("client pod %s/%s not ready: %v", ns, pod.Name, err)
+	}
+	if err := res.Get(ctx, pod.Name, ns, pod); err != nil {
+		return err
+	}
+	if !workload.HasSidecar(pod) {
+		return fmt.Errorf("client pod %s/%s has no %s container: sidecar injection did not happen (is istiod running and the namespace labelled istio-injection=enabled?)", ns, pod.Name, workload.SidecarContainer)
+	}
+	return nil
+}
+
+func (r *Run) teardownScenario(ctx context.Context, cfg *envconf.Config, st *scenarioState) error {
+	res := cfg.Client().Resources()
+	var errs []error
+	for i := len(st.applied) - 1; i >= 0; i-- {
+		if err := res.Delete(ctx, st.applied[i]); err != nil && !apierrors.IsNotFound(err) {
+			errs = append(errs, err)
+		}
+	}
+	if st.namespace != "" {
+		errs = append(errs, deleteNamespace(ctx, res, st.namespace))
+	}
+	return errors.Join(errs...)
+}
+
+// assess runs one check until it converges, printing every attempt on failure.
+func (r *Run) assess(ctx context.Context, t *testing.T, cfg *envconf.Config, s scenarios.Scenario, c scenarios.Check) {
+	res := cfg.Client().Resources()
+	opts := curl.Options{Method: c.Method}
+	if r.Hermetic() {
+		opts.CACert = workload.CAFile
+	}
+	argv := curl.Command(c.URL, opts)
+	var outcome converge.Outcome
+	_ = r.phase(fmt.Sprintf("check %s/%s: %s", s.Name, c.Name, c.URL), func() error {
+		outcome = converge.Await(ctx, converge.Options{Consecutive: r.Cfg.Consecutive, Deadline: r.Cfg.CheckTimeout},
+			func(ctx context.Context) (string, []string, error) {
+				result, err := execCurl(ctx, res, s.Client.Namespace, argv)
+				if err != nil {
+					return "", nil, err
+				}
+				return result.String(), curl.Judge(c.Expect, result), nil
+			})
+		if !outcome.Passed {
+			return errors.New(outcome.Reason)
+		}
+		return nil
+	})
+	if !outcome.Passed {
+		t.Errorf("scenario %s, check %s (%s): %s", s.Name, c.Name, c.URL, outcome)
+	}
+}
+
+// execCurl runs curl in the client container. curl's own exit code is part of
+// the observation, so an exec error is only an error when curl printed nothing usable.
+func execCurl(ctx context.Context, res *resources.Resources, namespace string, argv []string) (curl.Result, error) {
+	var stdout, stderr bytes.Buffer
+	execErr := res.ExecInPod(ctx, namespace, workload.ClientPodName, workload.ClientContainer, argv, &stdout, &stderr)
+	result, err := curl.Parse(stdout.Bytes())
+	if err != nil {
+		if execErr != nil {
+			return curl.Result{}, fmt.Errorf("exec curl in %s/%s: %v (stderr: %q)", namespace, workload.ClientPodName, execErr, stderr.String())
+		}
+		return curl.Result{}, err
+	}
+	return result, nil
+}
+
+func merge(maps ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range maps {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}

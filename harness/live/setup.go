@@ -1,0 +1,153 @@
+package live
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
+	"sigs.k8s.io/e2e-framework/klient/wait"
+	"sigs.k8s.io/e2e-framework/klient/wait/conditions"
+	"sigs.k8s.io/e2e-framework/pkg/env"
+	"sigs.k8s.io/e2e-framework/pkg/envconf"
+
+	"istio-egress-conformance/harness/cluster"
+	"istio-egress-conformance/harness/istio"
+	"istio-egress-conformance/harness/preflight"
+	"istio-egress-conformance/harness/workload"
+)
+
+// Setup returns the environment's setup steps, in order.
+func (r *Run) Setup(hosts []string) []env.Func {
+	return []env.Func{r.setupCluster, r.setupIstio, func(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
+		return ctx, r.setupExternalHost(ctx, cfg, hosts)
+	}}
+}
+
+func (r *Run) setupCluster(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
+	if r.Report.Mode == preflight.ModeExisting {
+		return ctx, r.phase("cluster: use the existing cluster in "+r.Cfg.Kubeconfig+" ("+r.Report.ServerVersion+"), never deleted", func() error {
+			cfg.WithKubeconfigFile(r.Cfg.Kubeconfig)
+			return nil
+		})
+	}
+	k := cluster.NewKind(r.Report.Tools["kind"], r.Cfg)
+	return ctx, r.phase(fmt.Sprintf("cluster: create kind cluster %q (node image %s)", k.Name, k.Image), func() error {
+		if err := k.CheckNoClash(ctx, r.Runner); err != nil {
+			return err
+		}
+		r.kind = k // from here on, teardown deletes it, even if creation fails half-way
+		return k.Create(ctx, cfg)
+	})
+}
+
+func (r *Run) setupIstio(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
+	res := cfg.Client().Resources()
+	var existing appsv1.Deployment
+	err := res.Get(ctx, istio.Istiod, istio.Namespace, &existing)
+	if err == nil {
+		return ctx, r.phase("istio: istiod already runs in "+istio.Namespace+"; using it as is", func() error { return nil })
+	}
+	if !apierrors.IsNotFound(err) {
+		return ctx, fmt.Errorf("istio: cannot look for an existing istiod: %v", err)
+	}
+	var ns corev1.Namespace
+	nsErr := res.Get(ctx, istio.Namespace, "", &ns)
+	return ctx, r.phase("istio: helm install base + istiod "+r.Cfg.IstioVersion+" (ALLOW_ANY)", func() error {
+		r.installedIstio = true
+		r.createdIstioNamespace = apierrors.IsNotFound(nsErr)
+		cmds := istio.InstallCommands(r.Report.Tools["helm"], r.Cfg)
+		for i := range cmds {
+			cmds[i] = append(cmds[i], "--kubeconfig", cfg.KubeconfigFile())
+		}
+		if err := istio.Run(ctx, r.Runner, cmds); err != nil {
+			return err
+		}
+		return wait.For(conditions.New(res).DeploymentAvailable(istio.Istiod, istio.Namespace), wait.WithTimeout(5*time.Minute))
+	})
+}
+
+// setupExternalHost serves the hosts from an in-cluster HTTPS server signed by
+// the run's CA and points the cluster DNS at it (hermetic mode only).
+func (r *Run) setupExternalHost(ctx context.Context, cfg *envconf.Config, hosts []string) error {
+	if !r.Hermetic() {
+		return r.phase("external host: the real Internet hosts (E2E_EXTERNAL=internet)", func() error { return nil })
+	}
+	res := cfg.Client().Resources()
+	return r.phase(fmt.Sprintf("external host: hermetic HTTPS server for %v, CoreDNS override", hosts), func() error {
+		ca, err := workload.NewCA(r.Cfg.RunID)
+		if err != nil {
+			return err
+		}
+		r.ca = ca
+		certPEM, keyPEM, err := ca.Issue(hosts...)
+		if err != nil {
+			return err
+		}
+		objs := workload.ServerObjects(workload.ServerOptions{Image: r.Cfg.ServerImage, Labels: r.OwnerLabels(), Hosts: hosts, CertPEM: certPEM, KeyPEM: keyPEM})
+		r.serverCreated = true
+		if err := createAll(ctx, res, objs); err != nil {
+			return err
+		}
+		pod := objs[len(objs)-1].(*corev1.Pod)
+		if err := wait.For(conditions.New(res).PodReady(pod), wait.WithTimeout(3*time.Minute)); err != nil {
+			return fmt.Errorf("hermetic server %s/%s not ready: %v", pod.Namespace, pod.Name, err)
+		}
+		if err := res.Get(ctx, pod.Name, pod.Namespace, pod); err != nil {
+			return err
+		}
+		r.serverIP = pod.Status.PodIP
+		return r.overrideDNS(ctx, res, hosts)
+	})
+}
+
+func (r *Run) overrideDNS(ctx context.Context, res *resources.Resources, hosts []string) error {
+	var cm corev1.ConfigMap
+	if err := res.Get(ctx, workload.CoreDNSConfigMap, workload.CoreDNSNamespace, &cm); err != nil {
+		return fmt.Errorf("coredns override: %v", err)
+	}
+	original := cm.Data[workload.CorefileKey]
+	patched, err := workload.OverrideCorefile(original, r.serverIP, hosts)
+	if err != nil {
+		return err
+	}
+	cm.Data[workload.CorefileKey] = patched
+	if cm.Annotations == nil {
+		cm.Annotations = map[string]string{}
+	}
+	cm.Annotations[workload.OriginalCorefileAnnotation] = original
+	if err := res.Update(ctx, &cm); err != nil {
+		return fmt.Errorf("coredns override: %v", err)
+	}
+	r.corefile = &original
+	return nil
+}
+
+// createAll creates objects in order, labelled as the run's. An object that
+// exists already belongs to someone else: a clear error, never an overwrite.
+func createAll(ctx context.Context, res *resources.Resources, objs []workload.Object) error {
+	for _, o := range objs {
+		if err := res.Create(ctx, o); err != nil {
+			if apierrors.IsAlreadyExists(err) {
+				return fmt.Errorf("%s %s/%s already exists and was not created by this run: remove it or use another cluster",
+					o.GetObjectKind().GroupVersionKind().Kind, o.GetNamespace(), o.GetName())
+			}
+			return fmt.Errorf("create %s %s/%s: %v", o.GetObjectKind().GroupVersionKind().Kind, o.GetNamespace(), o.GetName(), err)
+		}
+	}
+	return nil
+}
+
+// deleteNamespace deletes a namespace the run created and waits until it is gone,
+// so that the next scenario can create it again.
+func deleteNamespace(ctx context.Context, res *resources.Resources, name string) error {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if err := res.Delete(ctx, ns); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("delete namespace %s: %v", name, err)
+	}
+	return wait.For(conditions.New(res).ResourceDeleted(ns), wait.WithTimeout(3*time.Minute))
+}

@@ -1,0 +1,75 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/e2e-framework/pkg/env"
+	"sigs.k8s.io/e2e-framework/pkg/envconf"
+
+	"istio-egress-conformance/harness/istio"
+	"istio-egress-conformance/harness/workload"
+)
+
+// teardownBudget bounds the whole teardown, so a hung API server cannot keep a
+// CI job forever.
+const teardownBudget = 10 * time.Minute
+
+// Teardown removes what the run created, in reverse order, and only that: the
+// DNS override, the hermetic host, Istio if this run installed it, the kind
+// cluster if this run created it. It runs on a fresh context, because the one
+// it is given may be the cancelled run's.
+func (r *Run) Teardown() env.Func {
+	return func(_ context.Context, cfg *envconf.Config) (context.Context, error) {
+		ctx, cancel := withTimeout(context.Background(), teardownBudget)
+		defer cancel()
+		var errs []error
+		step := func(name string, f func() error) {
+			errs = append(errs, r.phase("teardown: "+name, f))
+		}
+		if r.kind != nil {
+			// Everything lives in the cluster: deleting it is the whole teardown.
+			step("delete kind cluster "+r.kind.Name, func() error { return r.kind.Destroy(ctx) })
+			return ctx, errors.Join(errs...)
+		}
+		if r.corefile != nil {
+			step("restore the CoreDNS Corefile", func() error { return r.restoreDNS(ctx, cfg) })
+		}
+		if r.serverCreated {
+			step("delete namespace "+workload.ServerNamespace, func() error {
+				return deleteNamespace(ctx, cfg.Client().Resources(), workload.ServerNamespace)
+			})
+		}
+		if r.installedIstio {
+			step("helm uninstall istiod + base", func() error {
+				cmds := istio.UninstallCommands(r.Report.Tools["helm"])
+				for i := range cmds {
+					cmds[i] = append(cmds[i], "--kubeconfig", cfg.KubeconfigFile())
+				}
+				if err := istio.Run(ctx, r.Runner, cmds); err != nil || !r.createdIstioNamespace {
+					return err
+				}
+				return deleteNamespace(ctx, cfg.Client().Resources(), istio.Namespace)
+			})
+		}
+		return ctx, errors.Join(errs...)
+	}
+}
+
+func (r *Run) restoreDNS(ctx context.Context, cfg *envconf.Config) error {
+	res := cfg.Client().Resources()
+	var cm corev1.ConfigMap
+	if err := res.Get(ctx, workload.CoreDNSConfigMap, workload.CoreDNSNamespace, &cm); err != nil {
+		return fmt.Errorf("restore coredns: %v", err)
+	}
+	cm.Data[workload.CorefileKey] = *r.corefile
+	delete(cm.Annotations, workload.OriginalCorefileAnnotation)
+	if err := res.Update(ctx, &cm); err != nil {
+		return fmt.Errorf("restore coredns: %v", err)
+	}
+	r.corefile = nil
+	return nil
+}
