@@ -38,10 +38,10 @@ type Run struct {
 	installedIstio bool
 	// createdIstioNamespace is false when istio-system existed before the run.
 	createdIstioNamespace bool
-	serverCreated  bool
-	ca             *workload.CA
-	serverIP       string
-	corefile       *string // the CoreDNS Corefile before the override; nil when not overridden
+	serverCreated         bool
+	ca                    *workload.CA
+	serverIP              string
+	corefile              *string // the CoreDNS Corefile before the override; nil when not overridden
 }
 
 // New prepares a run after a successful preflight.
