@@ -1,0 +1,38 @@
+package istio
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"istio-egress-conformance/harness/command"
+	"istio-egress-conformance/harness/config"
+	"istio-egress-conformance/harness/preflight"
+)
+
+// TestCommandsParseWithPinnedHelm runs the command lines with the helm pinned
+// in go.mod against a cluster that does not exist: every flag must be one
+// helm knows, so each command fails only on the network or the cluster.
+func TestCommandsParseWithPinnedHelm(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the pinned helm")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	helm, err := preflight.ToolPath(ctx, command.Exec{}, "helm")
+	require.NoError(t, err)
+	cfg := config.Config{IstioVersion: config.DefaultIstioVersion, IstioChartRepo: "https://127.0.0.1:1/charts", RunID: "abcd1234"}
+	cmds := append(InstallCommands(helm, cfg), UninstallCommands(helm)...)
+	for _, c := range cmds {
+		c = append(c, "--kubeconfig", "../../features/live/testdata/unreachable.kubeconfig")
+		_, err := command.Exec{}.Run(ctx, c...)
+		require.Error(t, err, "nothing listens there: %s", strings.Join(c, " "))
+		assert.NotContains(t, err.Error(), "unknown flag")
+		assert.NotContains(t, err.Error(), "invalid argument")
+		assert.Regexp(t, "connection refused|cannot be reached|unreachable", err.Error())
+	}
+}
