@@ -40,7 +40,7 @@ func (k *Kind) CheckNoClash(ctx context.Context, runner command.Runner) error {
 	}
 	for _, name := range strings.Fields(string(out)) {
 		if name == k.Name {
-			return fmt.Errorf("kind cluster %q already exists and this run did not create it: reuse it with KUBECONFIG=$(%s get kubeconfig --name %s) or pick another name with E2E_KIND_CLUSTER", k.Name, k.Path, k.Name)
+			return fmt.Errorf("kind cluster %q already exists and this run did not create it: reuse it with `%s export kubeconfig --name %s --kubeconfig <file>` and KUBECONFIG=<file>, or pick another name with E2E_KIND_CLUSTER", k.Name, k.Path, k.Name)
 		}
 	}
 	return nil

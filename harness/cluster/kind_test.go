@@ -32,7 +32,7 @@ func TestCheckNoClash(t *testing.T) {
 
 	rec.Replies["/cache/kind get clusters"] = command.Reply{Out: []byte("dev\negress-conformance\n")}
 	err := k.CheckNoClash(context.Background(), rec)
-	assert.EqualError(t, err, `kind cluster "egress-conformance" already exists and this run did not create it: reuse it with KUBECONFIG=$(/cache/kind get kubeconfig --name egress-conformance) or pick another name with E2E_KIND_CLUSTER`)
+	assert.EqualError(t, err, `kind cluster "egress-conformance" already exists and this run did not create it: reuse it with `+"`"+`/cache/kind export kubeconfig --name egress-conformance --kubeconfig <file>`+"`"+` and KUBECONFIG=<file>, or pick another name with E2E_KIND_CLUSTER`)
 
 	rec.Replies["/cache/kind get clusters"] = command.Reply{Err: errors.New("/cache/kind get clusters: exit status 1: failed to list nodes")}
 	assert.ErrorContains(t, k.CheckNoClash(context.Background(), rec), "kind: cannot list clusters: /cache/kind get clusters: exit status 1: failed to list nodes")
