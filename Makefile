@@ -11,17 +11,17 @@ GOTESTSUM = $(GO) tool gotestsum
 ## test: lint, then every test (offline tier, unit tests; the live suite skips without a cluster), JUnit in $(ARTIFACTS)
 test: lint
 	@mkdir -p $(ARTIFACTS)
-	$(GOTESTSUM) --format testname --junitfile $(ARTIFACTS)/junit-test.xml -- -count=1 ./...
+	$(GOTESTSUM) --format testname --junitfile $(ARTIFACTS)/go-test-junit.xml -- -count=1 ./...
 
 ## offline: only the offline conformance tier over the catalog (E2E_SCENARIOS=<dir> to replace it)
 offline:
 	@mkdir -p $(ARTIFACTS)
-	$(GOTESTSUM) --format testname --junitfile $(ARTIFACTS)/junit-offline.xml -- -count=1 ./features/offline/
+	$(GOTESTSUM) --format testname --junitfile $(ARTIFACTS)/go-test-offline-junit.xml -- -count=1 ./features/offline/
 
 ## conformance: the live tier end to end: kind + Istio, every scenario, teardown
 conformance:
 	@mkdir -p $(ARTIFACTS)
-	E2E_REQUIRE_CLUSTER=$${E2E_REQUIRE_CLUSTER:-1} $(GOTESTSUM) --format testname --junitfile $(ARTIFACTS)/junit-live.xml -- \
+	E2E_REQUIRE_CLUSTER=$${E2E_REQUIRE_CLUSTER:-1} $(GOTESTSUM) --format testname --junitfile $(ARTIFACTS)/go-test-live-junit.xml -- \
 		-count=1 -timeout 60m ./features/live/ $(if $(E2E_ARGS),-args $(E2E_ARGS))
 
 lint:

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -32,6 +33,25 @@ func ParseDuration(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("duration %q is not positive", s)
 	}
 	return d, nil
+}
+
+// MarshalJSON writes the duration as Go prints it, for reports.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + d.Duration.String() + `"`), nil
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration: expected a string such as \"1ms\": %v", err)
+	}
+	parsed, err := ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("duration: %v", err)
+	}
+	d.Duration = parsed
+	return nil
 }
 
 // String prints the duration the way Go does (1ms, 10s).

@@ -40,36 +40,36 @@ type Check struct {
 // means "not asserted".
 type Expect struct {
 	// Status is the HTTP status the client sees.
-	Status int `yaml:"status"`
+	Status int `yaml:"status" json:"status,omitempty"`
 	// From says who answered: "envoy" (the sidecar) or "upstream" (the host).
-	From string `yaml:"from"`
+	From string `yaml:"from" json:"from,omitempty"`
 	// Route is "passthrough" (PassthroughCluster) or "mesh" (a mesh route).
-	Route    string    `yaml:"route"`
-	Cluster  string    `yaml:"cluster"`
-	Upstream *Upstream `yaml:"upstream"`
-	Timeout  *Duration `yaml:"timeout"`
-	Retries  *Retries  `yaml:"retries"`
+	Route    string    `yaml:"route" json:"route,omitempty"`
+	Cluster  string    `yaml:"cluster" json:"cluster,omitempty"`
+	Upstream *Upstream `yaml:"upstream" json:"upstream,omitempty"`
+	Timeout  *Duration `yaml:"timeout" json:"timeout,omitempty"`
+	Retries  *Retries  `yaml:"retries" json:"retries,omitempty"`
 }
 
 // Upstream is where the sidecar sends the request after routing.
 type Upstream struct {
-	Host string       `yaml:"host"`
-	Port int          `yaml:"port"`
-	TLS  *UpstreamTLS `yaml:"tls"`
+	Host string       `yaml:"host" json:"host,omitempty"`
+	Port int          `yaml:"port" json:"port,omitempty"`
+	TLS  *UpstreamTLS `yaml:"tls" json:"tls,omitempty"`
 }
 
 // UpstreamTLS is the TLS the sidecar originates towards the upstream.
 type UpstreamTLS struct {
 	// Mode is SIMPLE (TLS origination) or DISABLE (plain text); a given SNI implies SIMPLE.
-	Mode string `yaml:"mode"`
-	SNI  string `yaml:"sni"`
+	Mode string `yaml:"mode" json:"mode,omitempty"`
+	SNI  string `yaml:"sni" json:"sni,omitempty"`
 }
 
 // Retries is the route's retry policy.
 type Retries struct {
-	Attempts      *int      `yaml:"attempts"`
-	PerTryTimeout *Duration `yaml:"perTryTimeout"`
-	RetryOn       string    `yaml:"retryOn"`
+	Attempts      *int      `yaml:"attempts" json:"attempts,omitempty"`
+	PerTryTimeout *Duration `yaml:"perTryTimeout" json:"perTryTimeout,omitempty"`
+	RetryOn       string    `yaml:"retryOn" json:"retryOn,omitempty"`
 }
 
 // Values of Expect.From, Expect.Route and UpstreamTLS.Mode.

@@ -3,11 +3,44 @@
 package offline
 
 import (
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"sync"
 	"testing"
+	"time"
 
 	"istio-egress-conformance/harness/offline"
+	"istio-egress-conformance/reports"
 	"istio-egress-conformance/scenarios"
 )
+
+// results collects every check's verdict for the reports TestMain writes.
+var results struct {
+	sync.Mutex
+	run reports.Run
+}
+
+func TestMain(m *testing.M) {
+	results.run = reports.Run{Tier: reports.TierOffline, Start: time.Now(), Environment: environment()}
+	code := m.Run()
+	if len(results.run.Results) > 0 {
+		dir := reports.Dir()
+		if err := reports.WriteAll(dir, results.run); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = max(code, 1)
+		}
+		fmt.Printf("offline tier: %s, reports in %s\n", results.run.Outcome(), dir)
+	}
+	os.Exit(code)
+}
+
+func record(r reports.CheckResult) {
+	results.Lock()
+	defer results.Unlock()
+	results.run.Results = append(results.run.Results, r)
+}
 
 // TestScenarios has one subtest per check, named <scenario>/<check>, so that
 // -run selects them and JUnit shows each one. A scenario file that fails to
@@ -19,23 +52,55 @@ func TestScenarios(t *testing.T) {
 	}
 	for _, entry := range catalog {
 		t.Run(entry.ID, func(t *testing.T) {
+			start := time.Now()
 			if entry.Err != nil {
+				record(reports.CheckResult{Scenario: entry.ID, Check: "load", Failures: []string{entry.Err.Error()}})
 				t.Fatal(entry.Err)
 			}
 			s := entry.Scenario
 			predictions, err := offline.Predict(s)
 			if err != nil {
+				record(reports.CheckResult{Scenario: s.Name, Check: "translate", Failures: []string{err.Error()}, Duration: time.Since(start)})
 				t.Fatal(err)
 			}
+			perCheck := time.Since(start) / time.Duration(len(s.Checks))
 			for i, check := range s.Checks {
 				p := predictions[i]
 				t.Run(check.Name, func(t *testing.T) {
-					t.Logf("%s %s: %+v", s.Name, check.URL, p)
+					t.Logf("%s %s: %s", s.Name, check.URL, p)
+					res := reports.CheckResult{Scenario: s.Name, Check: check.Name, URL: check.URL, Expect: check.Expect, Prediction: &p, Duration: perCheck}
 					for _, m := range offline.Verify(check.Expect, p) {
-						t.Errorf("scenario %s, check %s: %s", s.Name, check.Name, m)
+						msg := fmt.Sprintf("scenario %s, check %s: %s", s.Name, check.Name, m)
+						res.Failures = append(res.Failures, msg)
+						t.Error(msg)
 					}
+					res.Passed = len(res.Failures) == 0
+					record(res)
 				})
 			}
 		})
 	}
+}
+
+// environment describes the offline run for the reports.
+func environment() map[string]string {
+	env := map[string]string{
+		"tier":                  reports.TierOffline,
+		"go":                    runtime.Version(),
+		"proxyIstioVersion":     offline.ProxyIstioVersion,
+		"scenarios":             "built-in",
+		"istio.io/istio":        "unknown",
+		"outboundTrafficPolicy": "ALLOW_ANY",
+	}
+	if dir := os.Getenv(scenarios.EnvScenarios); dir != "" {
+		env["scenarios"] = dir
+	}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, dep := range info.Deps {
+			if dep.Path == "istio.io/istio" {
+				env["istio.io/istio"] = dep.Version
+			}
+		}
+	}
+	return env
 }

@@ -1,31 +1,39 @@
 package offline
 
 import (
+	"encoding/xml"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
+
+	"github.com/jstemmer/go-junit-report/v2/junit"
+	"sigs.k8s.io/yaml"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"istio-egress-conformance/reports"
 	"istio-egress-conformance/scenarios"
 )
 
 // runCatalog runs TestScenarios in a child process of this test binary with
 // E2E_SCENARIOS set, as a user would, and returns its verbose output.
-func runCatalog(t *testing.T, dir string) (string, error) {
+// Its reports go to artifacts, a folder of the test's own.
+func runCatalog(t *testing.T, dir string) (out string, artifacts string, err error) {
 	t.Helper()
+	artifacts = t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestScenarios$", "-test.v")
-	cmd.Env = append(os.Environ(), scenarios.EnvScenarios+"="+dir)
-	out, err := cmd.CombinedOutput()
-	return string(out), err
+	cmd.Env = append(os.Environ(), scenarios.EnvScenarios+"="+dir, "ARTIFACTS="+artifacts)
+	b, err := cmd.CombinedOutput()
+	return string(b), artifacts, err
 }
 
 func TestScenarioDirContradictingIstioFails(t *testing.T) {
 	if os.Getenv(scenarios.EnvScenarios) != "" {
 		t.Skip("checks the test folders; skipped when E2E_SCENARIOS selects a catalog")
 	}
-	out, err := runCatalog(t, "testdata/contradicting")
+	out, artifacts, err := runCatalog(t, "testdata/contradicting")
 	require.Error(t, err, "a catalog that contradicts Istio must fail:\n%s", out)
 	for _, want := range []string{
 		"--- FAIL: TestScenarios/wrong-mechanism/http ",
@@ -50,15 +58,56 @@ func TestScenarioDirContradictingIstioFails(t *testing.T) {
 		assert.Contains(t, out, want)
 	}
 	assert.NotContains(t, out, "--- PASS: TestScenarios/", "no check of this folder may pass")
+
+	suites := readJUnit(t, artifacts)
+	require.Len(t, suites.Suites, 1)
+	cases := map[string]junit.Testcase{}
+	for _, tc := range suites.Suites[0].Testcases {
+		cases[tc.Name] = tc
+	}
+	assert.Len(t, cases, 5, "one test case per check, plus one for the file that did not load")
+	timeout := cases["wrong-mechanism/http"]
+	require.NotNil(t, timeout.Failure)
+	assert.Contains(t, timeout.Failure.Data, "expect.timeout: expected 10s, observed 1ms")
+	assert.Contains(t, timeout.Failure.Data, "offline prediction: route mesh, cluster outbound|80||www.tetrate.io")
+	require.NotNil(t, cases["broken-file/load"].Failure)
+
+	report := readReport(t, artifacts)
+	assert.Equal(t, "failure", report.Result)
+	assert.Equal(t, reports.Counts{Failed: 5}, report.Statistics)
+	assert.Contains(t, report.FailedTests, "no-timeout/http")
 }
 
 func TestScenarioDirHoldingPasses(t *testing.T) {
 	if os.Getenv(scenarios.EnvScenarios) != "" {
 		t.Skip("checks the test folders; skipped when E2E_SCENARIOS selects a catalog")
 	}
-	out, err := runCatalog(t, "testdata/holding")
+	out, artifacts, err := runCatalog(t, "testdata/holding")
 	require.NoError(t, err, out)
 	assert.Contains(t, out, "--- PASS: TestScenarios/seed-copy/http-origination-timeout ")
 	assert.Contains(t, out, "--- PASS: TestScenarios/seed-copy/https-passthrough ")
 	assert.NotContains(t, out, "tetrate-https-egress", "E2E_SCENARIOS replaces the built-in catalog")
+
+	report := readReport(t, artifacts)
+	assert.Equal(t, "success", report.Result)
+	assert.Equal(t, reports.Counts{Passed: 2}, report.Statistics)
+	require.Len(t, report.Checks, 2)
+	assert.Equal(t, "2ms", report.Checks[1].Prediction.Timeout)
+	assert.Equal(t, "www.tetrate.io:443", report.Checks[1].Prediction.Upstream)
+}
+
+func readJUnit(t *testing.T, dir string) junit.Testsuites {
+	data, err := os.ReadFile(filepath.Join(dir, "junit-offline.xml"))
+	require.NoError(t, err)
+	var suites junit.Testsuites
+	require.NoError(t, xml.Unmarshal(data, &suites))
+	return suites
+}
+
+func readReport(t *testing.T, dir string) reports.ConformanceReport {
+	data, err := os.ReadFile(filepath.Join(dir, "conformance-report-offline.yaml"))
+	require.NoError(t, err)
+	var rep reports.ConformanceReport
+	require.NoError(t, yaml.UnmarshalStrict(data, &rep))
+	return rep
 }

@@ -28,32 +28,32 @@ const (
 
 // Prediction is what the generated Envoy config does with one check's request.
 type Prediction struct {
-	Check       string `json:"check" yaml:"check"`
-	Listener    string `json:"listener" yaml:"listener"`
-	FilterChain string `json:"filterChain,omitempty" yaml:"filterChain,omitempty"`
-	RouteConfig string `json:"routeConfig,omitempty" yaml:"routeConfig,omitempty"`
-	VirtualHost string `json:"virtualHost,omitempty" yaml:"virtualHost,omitempty"`
+	Check       string
+	Listener    string
+	FilterChain string
+	RouteConfig string
+	VirtualHost string
 	// Route is passthrough, mesh, blackhole, or none when the request matched nothing.
-	Route   string `json:"route" yaml:"route"`
-	Cluster string `json:"cluster,omitempty" yaml:"cluster,omitempty"`
+	Route   string
+	Cluster string
 	// UpstreamHost and UpstreamPort come from the cluster's endpoints.
-	UpstreamHost string `json:"upstreamHost,omitempty" yaml:"upstreamHost,omitempty"`
-	UpstreamPort int    `json:"upstreamPort,omitempty" yaml:"upstreamPort,omitempty"`
+	UpstreamHost string
+	UpstreamPort int
 	// TLSMode is SIMPLE when the sidecar originates TLS, DISABLE when not.
-	TLSMode string `json:"tlsMode,omitempty" yaml:"tlsMode,omitempty"`
-	SNI     string `json:"sni,omitempty" yaml:"sni,omitempty"`
+	TLSMode string
+	SNI     string
 	// Timeout is the route timeout; zero means none (Envoy waits indefinitely).
-	Timeout time.Duration     `json:"timeout,omitempty" yaml:"timeout,omitempty"`
-	Retries *PredictedRetries `json:"retries,omitempty" yaml:"retries,omitempty"`
+	Timeout time.Duration
+	Retries *PredictedRetries
 	// Error is the simulation's error, such as "no route matched".
-	Error string `json:"error,omitempty" yaml:"error,omitempty"`
+	Error string
 }
 
 // PredictedRetries is the route's retry policy.
 type PredictedRetries struct {
-	Attempts      int           `json:"attempts" yaml:"attempts"`
-	PerTryTimeout time.Duration `json:"perTryTimeout" yaml:"perTryTimeout"`
-	RetryOn       string        `json:"retryOn" yaml:"retryOn"`
+	Attempts      int
+	PerTryTimeout time.Duration
+	RetryOn       string
 }
 
 // predict simulates one check. Istio's simulation reports malformed config
@@ -165,4 +165,25 @@ func upstreamTLS(cl *cluster.Cluster) (mode, sni string, err error) {
 
 func isTLS(ts *core.TransportSocket) bool {
 	return ts != nil && ts.GetName() == "envoy.transport_sockets.tls"
+}
+
+// String is a one-line account of the prediction.
+func (p Prediction) String() string {
+	s := fmt.Sprintf("listener %s -> route %s via cluster %s", p.Listener, p.Route, orNone(p.Cluster))
+	if p.UpstreamHost != "" {
+		s += fmt.Sprintf(", upstream %s:%d tls %s", p.UpstreamHost, p.UpstreamPort, p.TLSMode)
+		if p.SNI != "" {
+			s += " sni " + p.SNI
+		}
+	}
+	if p.Route == scenarios.RouteMesh {
+		s += ", timeout " + durationOrNone(p.Timeout)
+	}
+	if r := p.Retries; r != nil {
+		s += fmt.Sprintf(", retries %d x %s on %s", r.Attempts, durationOrNone(r.PerTryTimeout), r.RetryOn)
+	}
+	if p.Error != "" {
+		s += " (" + p.Error + ")"
+	}
+	return s
 }

@@ -1,0 +1,142 @@
+package reports
+
+import (
+	"fmt"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"istio-egress-conformance/harness/converge"
+	"istio-egress-conformance/harness/offline"
+	"istio-egress-conformance/scenarios"
+)
+
+// ConformanceReport is the machine-readable report of a run.
+type ConformanceReport struct {
+	APIVersion  string            `json:"apiVersion"`
+	Kind        string            `json:"kind"`
+	Date        string            `json:"date"`
+	Tier        string            `json:"tier"`
+	Environment map[string]string `json:"environment,omitempty"`
+	Result      string            `json:"result"`
+	Statistics  Counts            `json:"statistics"`
+	FailedTests []string          `json:"failedTests,omitempty"`
+	Checks      []CheckReport     `json:"checks"`
+}
+
+// CheckReport is one check: what was expected, what was seen, and the verdict.
+type CheckReport struct {
+	Name        string            `json:"name"`
+	URL         string            `json:"url,omitempty"`
+	Result      string            `json:"result"`
+	Duration    string            `json:"duration"`
+	Expectation *scenarios.Expect `json:"expectation,omitempty"`
+	Failures    []string          `json:"failures,omitempty"`
+	Prediction  *PredictionView   `json:"offlinePrediction,omitempty"`
+	Observation *Observation      `json:"observation,omitempty"`
+}
+
+// Observation is the live tier's last answer and every attempt.
+type Observation struct {
+	Status       int      `json:"status"`
+	From         string   `json:"from,omitempty"`
+	Server       string   `json:"server,omitempty"`
+	CurlExitCode int      `json:"curlExitCode"`
+	CurlError    string   `json:"curlError,omitempty"`
+	Duration     string   `json:"duration"`
+	Attempts     []string `json:"attempts"`
+}
+
+// PredictionView is the offline prediction with readable durations.
+type PredictionView struct {
+	Listener string `json:"listener"`
+	Route    string `json:"route"`
+	Cluster  string `json:"cluster,omitempty"`
+	Upstream string `json:"upstream,omitempty"`
+	TLSMode  string `json:"tlsMode,omitempty"`
+	SNI      string `json:"sni,omitempty"`
+	Timeout  string `json:"timeout"`
+	Retries  string `json:"retries,omitempty"`
+	Error    string `json:"error,omitempty"`
+}
+
+func viewPrediction(p *offline.Prediction) *PredictionView {
+	if p == nil {
+		return nil
+	}
+	v := &PredictionView{Listener: p.Listener, Route: p.Route, Cluster: p.Cluster, TLSMode: p.TLSMode, SNI: p.SNI,
+		Timeout: durationOrNone(p.Timeout), Error: p.Error}
+	if p.UpstreamHost != "" {
+		v.Upstream = fmt.Sprintf("%s:%d", p.UpstreamHost, p.UpstreamPort)
+	}
+	if r := p.Retries; r != nil {
+		v.Retries = fmt.Sprintf("attempts %d, perTryTimeout %s, retryOn %s", r.Attempts, durationOrNone(r.PerTryTimeout), r.RetryOn)
+	}
+	return v
+}
+
+func durationOrNone(d time.Duration) string {
+	if d == 0 {
+		return "none"
+	}
+	return d.String()
+}
+
+func attemptLines(o converge.Outcome) []string {
+	out := make([]string, len(o.Attempts))
+	for i, a := range o.Attempts {
+		out[i] = a.String()
+	}
+	return out
+}
+
+// Report builds the conformance report of a run.
+func Report(r Run) ConformanceReport {
+	c := r.Counts()
+	rep := ConformanceReport{
+		APIVersion: "egress-conformance.io/v1alpha1", Kind: "ConformanceReport",
+		Date: r.Start.UTC().Format(time.RFC3339), Tier: r.Tier, Environment: r.Environment,
+		Result: r.Outcome(), Statistics: c,
+	}
+	for _, res := range r.Results {
+		cr := CheckReport{Name: res.Name(), URL: res.URL, Result: verdict(res), Duration: res.Duration.String(),
+			Failures: res.Failures, Prediction: viewPrediction(res.Prediction)}
+		if res.URL != "" {
+			e := res.Expect
+			cr.Expectation = &e
+		}
+		if l := res.Live; l != nil {
+			from := scenarios.FromUpstream
+			if l.Last.AnsweredByEnvoy() {
+				from = scenarios.FromEnvoy
+			}
+			cr.Observation = &Observation{Status: l.Last.Status, From: from, Server: l.Last.Server(),
+				CurlExitCode: l.Last.ExitCode, CurlError: l.Last.ErrorMessage, Duration: l.Outcome.Elapsed.String(),
+				Attempts: attemptLines(l.Outcome)}
+		}
+		if cr.Result == "failed" {
+			rep.FailedTests = append(rep.FailedTests, res.Name())
+		}
+		rep.Checks = append(rep.Checks, cr)
+	}
+	return rep
+}
+
+// WriteConformanceReport writes the report as YAML to path atomically.
+func WriteConformanceReport(path string, r Run) error {
+	y, err := yaml.Marshal(Report(r))
+	if err != nil {
+		return fmt.Errorf("reports: conformance report: %v", err)
+	}
+	return writeAtomic(path, y)
+}
+
+func verdict(res CheckResult) string {
+	switch {
+	case res.Skipped:
+		return "skipped"
+	case res.Passed:
+		return "passed"
+	}
+	return "failed"
+}

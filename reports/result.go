@@ -1,0 +1,93 @@
+// Package reports turns a run's check results into what dashboards and people
+// read: JUnit (one test case per check), a conformance report (YAML, in the
+// spirit of Gateway API's ConformanceReport) and a Markdown summary. Files are
+// written atomically under $ARTIFACTS.
+package reports
+
+import (
+	"time"
+
+	"istio-egress-conformance/harness/converge"
+	"istio-egress-conformance/harness/curl"
+	"istio-egress-conformance/harness/offline"
+	"istio-egress-conformance/scenarios"
+)
+
+// Tiers.
+const (
+	TierOffline = "offline"
+	TierLive    = "live"
+)
+
+// Run is one tier's run over a catalog.
+type Run struct {
+	Tier  string
+	Start time.Time
+	// Environment describes where the run happened (Istio version, Kubernetes
+	// version, node image, external mode, run id ...); it becomes JUnit suite properties.
+	Environment map[string]string
+	Results     []CheckResult
+}
+
+// CheckResult is the verdict of one check (or of a scenario file that did not load).
+type CheckResult struct {
+	Scenario string
+	Check    string
+	URL      string
+	Expect   scenarios.Expect
+	Passed   bool
+	Skipped  bool
+	// Failures are one line each: expected vs observed, or why the check could not run.
+	Failures []string
+	Duration time.Duration
+	// Prediction is the offline engine's, when the offline tier ran.
+	Prediction *offline.Prediction
+	// Live holds the live tier's attempts and last curl result.
+	Live *LiveObservation
+}
+
+// LiveObservation is what the live tier saw for a check.
+type LiveObservation struct {
+	Last    curl.Result
+	Outcome converge.Outcome
+}
+
+// Name is the check's test name: <scenario>/<check>.
+func (c CheckResult) Name() string {
+	return c.Scenario + "/" + c.Check
+}
+
+// Counts are the run's statistics.
+type Counts struct {
+	Passed  int `yaml:"passed"`
+	Failed  int `yaml:"failed"`
+	Skipped int `yaml:"skipped"`
+}
+
+// Counts tallies the results.
+func (r Run) Counts() Counts {
+	var c Counts
+	for _, res := range r.Results {
+		switch {
+		case res.Skipped:
+			c.Skipped++
+		case res.Passed:
+			c.Passed++
+		default:
+			c.Failed++
+		}
+	}
+	return c
+}
+
+// Outcome is success (all ran checks passed), partial (some passed) or failure.
+func (r Run) Outcome() string {
+	c := r.Counts()
+	switch {
+	case c.Failed == 0 && c.Passed > 0:
+		return "success"
+	case c.Failed > 0 && c.Passed > 0:
+		return "partial"
+	}
+	return "failure"
+}
