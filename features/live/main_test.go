@@ -67,7 +67,13 @@ func setup(m *testing.M) int {
 	testenv = env.NewWithConfig(envCfg)
 	testenv.Setup(run.Setup(live.Hosts(catalog))...)
 	testenv.Finish(run.Teardown())
-	return testenv.Run(m)
+	code := testenv.Run(m)
+	if err := run.WriteReports(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = max(code, 1)
+	}
+	fmt.Printf("live tier: reports in %s\n", cfg.Artifacts)
+	return code
 }
 
 func fail(err error) int {

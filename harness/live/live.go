@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	istioscheme "istio.io/client-go/pkg/clientset/versioned/scheme"
@@ -17,6 +18,7 @@ import (
 	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/preflight"
 	"istio-egress-conformance/harness/workload"
+	"istio-egress-conformance/reports"
 )
 
 func init() {
@@ -42,11 +44,43 @@ type Run struct {
 	ca                    *workload.CA
 	serverIP              string
 	corefile              *string // the CoreDNS Corefile before the override; nil when not overridden
+
+	mu      sync.Mutex
+	results reports.Run
 }
 
 // New prepares a run after a successful preflight.
 func New(cfg config.Config, report preflight.Report, progress io.Writer) *Run {
-	return &Run{Cfg: cfg, Report: report, Runner: command.Exec{}, Progress: progress}
+	return &Run{Cfg: cfg, Report: report, Runner: command.Exec{}, Progress: progress,
+		results: reports.Run{Tier: reports.TierLive, Start: time.Now(), Environment: map[string]string{
+			"tier":              reports.TierLive,
+			"runID":             cfg.RunID,
+			"istioVersion":      cfg.IstioVersion,
+			"cluster":           report.Mode,
+			"kubernetesVersion": report.ServerVersion,
+			"kindNodeImage":     cfg.KindNodeImage,
+			"external":          cfg.External,
+			"clientImage":       cfg.ClientImage,
+		}}}
+}
+
+func (r *Run) record(res reports.CheckResult) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.results.Results = append(r.results.Results, res)
+}
+
+// WriteReports writes the live tier's JUnit, conformance report and summary
+// into the artifacts folder.
+func (r *Run) WriteReports() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.Report.Mode != preflight.ModeExisting {
+		delete(r.results.Environment, "kubernetesVersion")
+	} else {
+		delete(r.results.Environment, "kindNodeImage")
+	}
+	return reports.WriteAll(r.Cfg.Artifacts, r.results)
 }
 
 // OwnerLabels mark what the run creates.

@@ -20,6 +20,7 @@ import (
 	"istio-egress-conformance/harness/converge"
 	"istio-egress-conformance/harness/curl"
 	"istio-egress-conformance/harness/workload"
+	"istio-egress-conformance/reports"
 	"istio-egress-conformance/scenarios"
 )
 
@@ -57,6 +58,7 @@ func (r *Run) Feature(e scenarios.Entry) features.Feature {
 	b := features.New(e.ID)
 	if e.Err != nil {
 		return b.Assess("load", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			r.record(reports.CheckResult{Scenario: e.ID, Check: "load", Failures: []string{e.Err.Error()}})
 			t.Fatal(e.Err)
 			return ctx
 		}).Feature()
@@ -68,6 +70,7 @@ func (r *Run) Feature(e scenarios.Entry) features.Feature {
 	state := &scenarioState{}
 	b = b.Setup(func(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
 		if err := r.phase("scenario "+s.Name+": client and fixtures", func() error { return r.setupScenario(ctx, cfg, s, state) }); err != nil {
+			r.record(reports.CheckResult{Scenario: s.Name, Check: "setup", Failures: []string{err.Error()}})
 			t.Fatal(err)
 		}
 		return ctx
@@ -153,6 +156,7 @@ func (r *Run) assess(ctx context.Context, t *testing.T, cfg *envconf.Config, s s
 	}
 	argv := curl.Command(c.URL, opts)
 	var outcome converge.Outcome
+	var last curl.Result
 	_ = r.phase(fmt.Sprintf("check %s/%s: %s", s.Name, c.Name, c.URL), func() error {
 		outcome = converge.Await(ctx, converge.Options{Consecutive: r.Cfg.Consecutive, Deadline: r.Cfg.CheckTimeout},
 			func(ctx context.Context) (string, []string, error) {
@@ -160,6 +164,7 @@ func (r *Run) assess(ctx context.Context, t *testing.T, cfg *envconf.Config, s s
 				if err != nil {
 					return "", nil, err
 				}
+				last = result
 				return result.String(), curl.Judge(c.Expect, result), nil
 			})
 		if !outcome.Passed {
@@ -167,9 +172,14 @@ func (r *Run) assess(ctx context.Context, t *testing.T, cfg *envconf.Config, s s
 		}
 		return nil
 	})
+	verdict := reports.CheckResult{Scenario: s.Name, Check: c.Name, URL: c.URL, Expect: c.Expect, Passed: outcome.Passed,
+		Duration: outcome.Elapsed, Live: &reports.LiveObservation{Last: last, Outcome: outcome}}
 	if !outcome.Passed {
-		t.Errorf("scenario %s, check %s (%s): %s", s.Name, c.Name, c.URL, outcome)
+		msg := fmt.Sprintf("scenario %s, check %s (%s): %s", s.Name, c.Name, c.URL, outcome)
+		verdict.Failures = []string{msg}
+		t.Error(msg)
 	}
+	r.record(verdict)
 }
 
 // execCurl runs curl in the client container. curl's own exit code is part of
