@@ -24,9 +24,14 @@ conformance:
 	E2E_REQUIRE_CLUSTER=$${E2E_REQUIRE_CLUSTER:-1} $(GOTESTSUM) --format testname --junitfile $(ARTIFACTS)/go-test-live-junit.xml -- \
 		-count=1 -timeout 60m ./features/live/ $(if $(E2E_ARGS),-args $(E2E_ARGS))
 
+# actionlint does not build in this module's graph (go.yaml.in/yaml/v4 versions clash),
+# so it runs pinned by version with `go run`.
+ACTIONLINT = github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run $(ACTIONLINT) -shellcheck= -pyflakes= .github/workflows/*.yml
 
 ## fuzz: each fuzz target for FUZZTIME (default 60s)
 FUZZTIME ?= 60s
