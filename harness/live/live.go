@@ -47,6 +47,7 @@ type Run struct {
 
 	mu      sync.Mutex
 	results reports.Run
+	failed  bool // a check failed: teardown exports the kind cluster's logs first
 }
 
 // New prepares a run after a successful preflight.
@@ -68,6 +69,7 @@ func (r *Run) record(res reports.CheckResult) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.results.Results = append(r.results.Results, res)
+	r.failed = r.failed || !res.Passed
 }
 
 // WriteReports writes the live tier's JUnit, conformance report and summary

@@ -82,6 +82,9 @@ func (r *Run) Feature(e scenarios.Entry) features.Feature {
 		})
 	}
 	return b.Teardown(func(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
+		if t.Failed() {
+			_ = r.phase("scenario "+s.Name+": collect diagnostics", func() error { return r.collectDiagnostics(ctx, cfg, s, state) })
+		}
 		if err := r.phase("scenario "+s.Name+": remove fixtures and client", func() error { return r.teardownScenario(ctx, cfg, state) }); err != nil {
 			t.Error(err)
 		}

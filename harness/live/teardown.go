@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -30,7 +31,15 @@ func (r *Run) Teardown() env.Func {
 		step := func(name string, f func() error) {
 			errs = append(errs, r.phase("teardown: "+name, f))
 		}
+		r.mu.Lock()
+		failed := r.failed
+		r.mu.Unlock()
 		if r.kind != nil {
+			if failed {
+				step("kind export logs", func() error {
+					return r.kind.ExportLogs(ctx, filepath.Join(r.Cfg.Artifacts, "diagnostics", "kind-logs"))
+				})
+			}
 			// Everything lives in the cluster: deleting it is the whole teardown.
 			step("delete kind cluster "+r.kind.Name, func() error { return r.kind.Destroy(ctx) })
 			return ctx, errors.Join(errs...)

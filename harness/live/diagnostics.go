@@ -1,0 +1,75 @@
+package live
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/kubernetes"
+	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
+	"sigs.k8s.io/e2e-framework/pkg/envconf"
+	"sigs.k8s.io/yaml"
+
+	"istio-egress-conformance/harness/diagnostics"
+	"istio-egress-conformance/harness/workload"
+	"istio-egress-conformance/scenarios"
+)
+
+// collectDiagnostics runs before a failed scenario's teardown, into
+// $ARTIFACTS/diagnostics/<scenario>/.
+func (r *Run) collectDiagnostics(ctx context.Context, cfg *envconf.Config, s scenarios.Scenario, st *scenarioState) error {
+	cs, err := kubernetes.NewForConfig(cfg.Client().RESTConfig())
+	if err != nil {
+		return err
+	}
+	src := &clusterSource{res: cfg.Client().Resources(), cs: cs, applied: st.applied}
+	target := diagnostics.Target{Scenario: s.Name, Namespace: s.Client.Namespace, Pod: workload.ClientPodName,
+		Container: workload.ClientContainer, Sidecar: workload.SidecarContainer, Hosts: Hosts([]scenarios.Entry{{Scenario: s}})}
+	return diagnostics.Collect(ctx, filepath.Join(r.Cfg.Artifacts, "diagnostics"), target, src)
+}
+
+// clusterSource reads diagnostics from the cluster.
+type clusterSource struct {
+	res     *resources.Resources
+	cs      kubernetes.Interface
+	applied []workload.Object
+}
+
+func (c *clusterSource) Exec(ctx context.Context, ns, pod, container string, argv []string) ([]byte, error) {
+	var stdout, stderr bytes.Buffer
+	if err := c.res.ExecInPod(ctx, ns, pod, container, argv, &stdout, &stderr); err != nil {
+		return nil, fmt.Errorf("%v: %s", err, stderr.String())
+	}
+	return stdout.Bytes(), nil
+}
+
+func (c *clusterSource) Logs(ctx context.Context, ns, pod, container string) ([]byte, error) {
+	limit := int64(diagnostics.MaxFileBytes)
+	return c.cs.CoreV1().Pods(ns).GetLogs(pod, &corev1.PodLogOptions{Container: container, LimitBytes: &limit}).DoRaw(ctx)
+}
+
+func (c *clusterSource) Events(ctx context.Context, ns string) ([]byte, error) {
+	var events corev1.EventList
+	if err := c.res.WithNamespace(ns).List(ctx, &events); err != nil {
+		return nil, err
+	}
+	return yaml.Marshal(events.Items)
+}
+
+func (c *clusterSource) Objects(ctx context.Context) ([]byte, error) {
+	var live []workload.Object
+	for _, o := range c.applied {
+		fresh := o.DeepCopyObject().(workload.Object)
+		if err := c.res.Get(ctx, o.GetName(), o.GetNamespace(), fresh); err != nil {
+			return nil, fmt.Errorf("get %s/%s: %v", o.GetNamespace(), o.GetName(), err)
+		}
+		if secret, ok := fresh.(*corev1.Secret); ok {
+			fresh = diagnostics.Redacted(secret)
+		}
+		fresh.SetManagedFields(nil)
+		live = append(live, fresh)
+	}
+	return workload.Render(live)
+}
