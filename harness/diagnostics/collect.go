@@ -60,7 +60,9 @@ func Plan(t Target) []Item {
 	execItem := func(file, path string, filter func([]byte) []byte) Item {
 		argv := agent(path)
 		return Item{File: file, Describe: fmt.Sprintf("exec %s/%s -c %s -- %s", t.Namespace, t.Pod, t.Sidecar, strings.Join(argv, " ")),
-			fetch: func(ctx context.Context, s Source) ([]byte, error) { return s.Exec(ctx, t.Namespace, t.Pod, t.Sidecar, argv) },
+			fetch: func(ctx context.Context, s Source) ([]byte, error) {
+				return s.Exec(ctx, t.Namespace, t.Pod, t.Sidecar, argv)
+			},
 			filter: filter}
 	}
 	logItem := func(container string) Item {

@@ -11,6 +11,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 	"sigs.k8s.io/e2e-framework/klient/wait"
 	"sigs.k8s.io/e2e-framework/klient/wait/conditions"
@@ -116,7 +117,7 @@ func (r *Run) setupScenario(ctx context.Context, cfg *envconf.Config, s scenario
 	for _, f := range s.Resolved {
 		for _, o := range f.Objects {
 			obj := o.Object.DeepCopyObject().(workload.Object)
-			obj.SetLabels(merge(obj.GetLabels(), r.OwnerLabels()))
+			obj.SetLabels(labels.Merge(obj.GetLabels(), r.OwnerLabels()))
 			if err := createAll(ctx, res, []workload.Object{obj}); err != nil {
 				return fmt.Errorf("fixture %s document %d: %v", f.Name, o.Doc, err)
 			}
@@ -198,14 +199,4 @@ func execCurl(ctx context.Context, res *resources.Resources, namespace string, a
 		return curl.Result{}, err
 	}
 	return result, nil
-}
-
-func merge(maps ...map[string]string) map[string]string {
-	out := map[string]string{}
-	for _, m := range maps {
-		for k, v := range m {
-			out[k] = v
-		}
-	}
-	return out
 }

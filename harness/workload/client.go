@@ -3,6 +3,7 @@ package workload
 import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 )
 
 // Names of what the client side uses.
@@ -35,7 +36,7 @@ type ClientOptions struct {
 func ClientObjects(o ClientOptions) []Object {
 	ns := &corev1.Namespace{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
-		ObjectMeta: metav1.ObjectMeta{Name: o.Namespace, Labels: merge(o.Labels, map[string]string{"istio-injection": "enabled"})},
+		ObjectMeta: metav1.ObjectMeta{Name: o.Namespace, Labels: labels.Merge(o.Labels, map[string]string{"istio-injection": "enabled"})},
 	}
 	objs := []Object{ns}
 	pod := clientPod(o)
@@ -60,7 +61,7 @@ func clientPod(o ClientOptions) *corev1.Pod {
 		ObjectMeta: metav1.ObjectMeta{
 			Name:      ClientPodName,
 			Namespace: o.Namespace,
-			Labels:    merge(o.Labels, ClientLabels()),
+			Labels:    labels.Merge(o.Labels, ClientLabels()),
 			Annotations: map[string]string{
 				// curl must not run before the sidecar can route it.
 				"proxy.istio.io/config": "holdApplicationUntilProxyStarts: true",
@@ -86,16 +87,6 @@ func HasSidecar(pod *corev1.Pod) bool {
 		}
 	}
 	return false
-}
-
-func merge(maps ...map[string]string) map[string]string {
-	out := map[string]string{}
-	for _, m := range maps {
-		for k, v := range m {
-			out[k] = v
-		}
-	}
-	return out
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -6,6 +6,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
@@ -40,7 +41,7 @@ func ServerObjects(o ServerOptions) []Object {
 	}
 	ns := &corev1.Namespace{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
-		ObjectMeta: metav1.ObjectMeta{Name: ServerNamespace, Labels: merge(o.Labels, map[string]string{"istio-injection": "disabled"})},
+		ObjectMeta: metav1.ObjectMeta{Name: ServerNamespace, Labels: labels.Merge(o.Labels, map[string]string{"istio-injection": "disabled"})},
 	}
 	secret := &corev1.Secret{
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}, ObjectMeta: meta(ServerTLSSecret),
@@ -53,7 +54,7 @@ func ServerObjects(o ServerOptions) []Object {
 	}
 	pod := &corev1.Pod{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
-		ObjectMeta: metav1.ObjectMeta{Name: ServerPodName, Namespace: ServerNamespace, Labels: merge(o.Labels, map[string]string{"app": ServerPodName})},
+		ObjectMeta: metav1.ObjectMeta{Name: ServerPodName, Namespace: ServerNamespace, Labels: labels.Merge(o.Labels, map[string]string{"app": ServerPodName})},
 		Spec: corev1.PodSpec{
 			TerminationGracePeriodSeconds: ptr(int64(1)),
 			Containers: []corev1.Container{{
