@@ -2,11 +2,14 @@ package live
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 
+	"istio-egress-conformance/harness/cluster"
+	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/scenarios"
 )
 
@@ -21,4 +24,32 @@ func TestPhasePrintsWhatAndHowLong(t *testing.T) {
 	assert.NoError(t, r.phase("istio: install", func() error { return nil }))
 	assert.EqualError(t, r.phase("cluster: create", func() error { return errors.New("no space left") }), "no space left")
 	assert.Regexp(t, `^==> istio: install\n<== istio: install: done in [0-9.]+m?s\n==> cluster: create\n<== cluster: create: FAILED: no space left in [0-9.]+m?s\n$`, out.String())
+}
+
+func TestKeptMessageSaysHowToRemove(t *testing.T) {
+	r := &Run{Cfg: config.Config{RunID: "abcd1234"}}
+	assert.Equal(t, "objects labelled egress-conformance.io/run-id=abcd1234 kept; remove them with: kubectl delete namespace -l egress-conformance.io/run-id=abcd1234", r.KeptMessage())
+	original := "corefile"
+	r.corefile, r.installedIstio = &original, true
+	assert.Contains(t, r.KeptMessage(), "restore CoreDNS from the egress-conformance.io/original-corefile annotation of kube-system/coredns")
+	assert.Contains(t, r.KeptMessage(), "go tool helm uninstall istiod istio-base -n istio-system")
+	r.kind = &cluster.Kind{Name: "nightly"}
+	assert.Equal(t, `kind cluster "nightly" kept; remove it with: go tool kind delete cluster --name nightly`, r.KeptMessage())
+}
+
+func TestTeardownKeepsWhatE2EKeepSays(t *testing.T) {
+	var out bytes.Buffer
+	r := &Run{Cfg: config.Config{RunID: "abcd1234", Keep: config.KeepOnFailure}, Progress: &out, Runner: failRunner{t}}
+	r.installedIstio = true // teardown would run helm: failRunner fails the test if it does
+	r.failed = true
+	_, err := r.Teardown()(context.Background(), nil)
+	assert.NoError(t, err)
+	assert.Contains(t, out.String(), "teardown skipped (E2E_KEEP=on-failure): objects labelled egress-conformance.io/run-id=abcd1234 kept")
+}
+
+type failRunner struct{ t *testing.T }
+
+func (f failRunner) Run(_ context.Context, argv ...string) ([]byte, error) {
+	f.t.Errorf("nothing may run when the run is kept: %v", argv)
+	return nil, nil
 }

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/env"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
+	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/istio"
 	"istio-egress-conformance/harness/workload"
 )
@@ -34,6 +35,10 @@ func (r *Run) Teardown() env.Func {
 		r.mu.Lock()
 		failed := r.failed
 		r.mu.Unlock()
+		if keep := r.Cfg.Keep; keep == config.KeepAlways || keep == config.KeepOnFailure && failed {
+			fmt.Fprintf(r.Progress, "teardown skipped (E2E_KEEP=%s): %s\n", keep, r.KeptMessage())
+			return ctx, nil
+		}
 		if r.kind != nil {
 			if failed {
 				step("kind export logs", func() error {
@@ -66,6 +71,21 @@ func (r *Run) Teardown() env.Func {
 		}
 		return ctx, errors.Join(errs...)
 	}
+}
+
+// KeptMessage says what a kept run left behind and how to remove it.
+func (r *Run) KeptMessage() string {
+	if r.kind != nil {
+		return fmt.Sprintf("kind cluster %q kept; remove it with: go tool kind delete cluster --name %s", r.kind.Name, r.kind.Name)
+	}
+	msg := fmt.Sprintf("objects labelled %s=%s kept; remove them with: kubectl delete namespace -l %s=%s", config.RunIDLabel, r.Cfg.RunID, config.RunIDLabel, r.Cfg.RunID)
+	if r.corefile != nil {
+		msg += fmt.Sprintf("; restore CoreDNS from the %s annotation of %s/%s", workload.OriginalCorefileAnnotation, workload.CoreDNSNamespace, workload.CoreDNSConfigMap)
+	}
+	if r.installedIstio {
+		msg += "; uninstall Istio with: go tool helm uninstall istiod istio-base -n " + istio.Namespace
+	}
+	return msg
 }
 
 func (r *Run) restoreDNS(ctx context.Context, cfg *envconf.Config) error {
