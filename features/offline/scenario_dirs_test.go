@@ -111,3 +111,28 @@ func readReport(t *testing.T, dir string) reports.ConformanceReport {
 	require.NoError(t, yaml.UnmarshalStrict(data, &rep))
 	return rep
 }
+
+// TestBuiltinCatalogReports checks the reports `make test` leaves: one JUnit
+// test case per check of the built-in catalog, and a successful report.
+func TestBuiltinCatalogReports(t *testing.T) {
+	if os.Getenv(scenarios.EnvScenarios) != "" {
+		t.Skip("checks the built-in catalog; skipped when E2E_SCENARIOS selects another")
+	}
+	out, artifacts, err := runCatalog(t, "")
+	require.NoError(t, err, out)
+	checks := 0
+	for _, e := range scenarios.Builtin() {
+		checks += len(e.Scenario.Checks)
+	}
+	suites := readJUnit(t, artifacts)
+	require.Len(t, suites.Suites, 1)
+	assert.Equal(t, checks, suites.Suites[0].Tests)
+	assert.Len(t, suites.Suites[0].Testcases, checks)
+	assert.Zero(t, suites.Suites[0].Failures)
+	report := readReport(t, artifacts)
+	assert.Equal(t, "success", report.Result)
+	assert.Equal(t, reports.Counts{Passed: checks}, report.Statistics)
+	summary, err := os.ReadFile(filepath.Join(artifacts, "summary-offline.md"))
+	require.NoError(t, err)
+	assert.Contains(t, string(summary), "### Egress conformance (offline): success")
+}
