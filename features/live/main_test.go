@@ -8,6 +8,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 	"testing"
 	"time"
 
@@ -64,7 +66,14 @@ func setup(m *testing.M) int {
 	}
 	fmt.Printf("live tier: run %s, cluster %s, Istio %s, external host %s\n", cfg.RunID, report.Mode, cfg.IstioVersion, cfg.External)
 	run = live.New(cfg, report, os.Stdout)
-	testenv = env.NewWithConfig(envCfg)
+	// Ctrl-C or a cancelled CI job cancels the run's context: kind, helm, waits
+	// and curl stop, and e2e-framework still runs the teardown, which works on
+	// a fresh context of its own.
+	sigCtx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if testenv, err = env.NewWithContext(sigCtx, envCfg); err != nil {
+		return fail(err)
+	}
 	testenv.Setup(run.Setup(live.Hosts(catalog))...)
 	testenv.Finish(run.Teardown())
 	code := testenv.Run(m)
