@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/kubernetes"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/yaml"
@@ -69,6 +70,10 @@ func (c *clusterSource) Objects(ctx context.Context) ([]byte, error) {
 			fresh = diagnostics.Redacted(secret)
 		}
 		fresh.SetManagedFields(nil)
+		// Typed objects come back without apiVersion and kind; the dump needs them.
+		if gvk, err := apiutil.GVKForObject(fresh, c.res.GetScheme()); err == nil {
+			fresh.GetObjectKind().SetGroupVersionKind(gvk)
+		}
 		live = append(live, fresh)
 	}
 	return workload.Render(live)

@@ -72,7 +72,7 @@ func clientPod(o ClientOptions) *corev1.Pod {
 			Containers: []corev1.Container{{
 				Name:    ClientContainer,
 				Image:   o.Image,
-				Command: []string{"sleep", "infinity"},
+				Command: []string{"sleep", "86400"}, // busybox (curlimages/curl) has no "infinity"
 			}},
 		},
 	}

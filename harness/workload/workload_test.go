@@ -43,7 +43,7 @@ func TestClientObjectsHermetic(t *testing.T) {
 	pod := objs[3].Object.(*corev1.Pod)
 	assert.Equal(t, ClientApp, pod.Labels["app"], "variant fixtures select the client by app label")
 	assert.Equal(t, "curlimages/curl:8.11.1", pod.Spec.Containers[0].Image)
-	assert.Equal(t, []string{"sleep", "infinity"}, pod.Spec.Containers[0].Command)
+	assert.Equal(t, []string{"sleep", "86400"}, pod.Spec.Containers[0].Command)
 	assert.Equal(t, CAMountDir, pod.Spec.Containers[0].VolumeMounts[0].MountPath)
 	assert.Equal(t, CAConfigMapName, pod.Spec.Volumes[0].ConfigMap.Name)
 	assert.Contains(t, pod.Annotations["proxy.istio.io/config"], "holdApplicationUntilProxyStarts: true")
