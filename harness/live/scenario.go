@@ -72,6 +72,11 @@ func (r *Run) Feature(e scenarios.Entry) features.Feature {
 	b = b.Setup(func(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
 		if err := r.phase("scenario "+s.Name+": client and fixtures", func() error { return r.setupScenario(ctx, cfg, s, state) }); err != nil {
 			r.record(reports.CheckResult{Scenario: s.Name, Check: "setup", Failures: []string{err.Error()}})
+			// e2e-framework skips a feature's Teardown after a fatal Setup: clean up here.
+			_ = r.phase("scenario "+s.Name+": collect diagnostics", func() error { return r.collectDiagnostics(ctx, cfg, s, state) })
+			if cerr := r.phase("scenario "+s.Name+": remove what setup created", func() error { return r.teardownScenario(ctx, cfg, state) }); cerr != nil {
+				t.Error(cerr)
+			}
 			t.Fatal(err)
 		}
 		return ctx
