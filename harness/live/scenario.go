@@ -142,7 +142,11 @@ func (r *Run) setupScenario(ctx context.Context, cfg *envconf.Config, s scenario
 	return nil
 }
 
+// teardownScenario removes what setupScenario created. It outlives a cancelled
+// run (Ctrl-C) within a bound, so a shared cluster is left clean.
 func (r *Run) teardownScenario(ctx context.Context, cfg *envconf.Config, st *scenarioState) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+	defer cancel()
 	res := cfg.Client().Resources()
 	var errs []error
 	for i := len(st.applied) - 1; i >= 0; i-- {
