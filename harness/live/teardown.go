@@ -28,49 +28,65 @@ func (r *Run) Teardown() env.Func {
 	return func(_ context.Context, cfg *envconf.Config) (context.Context, error) {
 		ctx, cancel := withTimeout(context.Background(), teardownBudget)
 		defer cancel()
-		var errs []error
-		step := func(name string, f func() error) {
-			errs = append(errs, r.phase("teardown: "+name, f))
-		}
-		r.mu.Lock()
-		failed := r.failed
-		r.mu.Unlock()
-		if keep := r.Cfg.Keep; keep == config.KeepAlways || keep == config.KeepOnFailure && failed {
+		if keep := r.Cfg.Keep; keep == config.KeepAlways || keep == config.KeepOnFailure && r.anyFailed() {
 			fmt.Fprintf(r.Progress, "teardown skipped (E2E_KEEP=%s): %s\n", keep, r.KeptMessage())
 			return ctx, nil
 		}
-		if r.kind != nil {
-			if failed {
-				step("kind export logs", func() error {
-					return r.kind.ExportLogs(ctx, filepath.Join(r.Cfg.Artifacts, "diagnostics", "kind-logs"))
-				})
-			}
-			// Everything lives in the cluster: deleting it is the whole teardown.
-			step("delete kind cluster "+r.kind.Name, func() error { return r.kind.Destroy(ctx) })
-			return ctx, errors.Join(errs...)
-		}
-		if r.corefile != nil {
-			step("restore the CoreDNS Corefile", func() error { return r.restoreDNS(ctx, cfg) })
-		}
-		if r.serverCreated {
-			step("delete namespace "+workload.ServerNamespace, func() error {
-				return deleteNamespace(ctx, cfg.Client().Resources(), workload.ServerNamespace)
-			})
-		}
-		if r.installedIstio {
-			step("helm uninstall istiod + base", func() error {
-				cmds := istio.UninstallCommands(r.Report.Tools["helm"])
-				for i := range cmds {
-					cmds[i] = append(cmds[i], "--kubeconfig", cfg.KubeconfigFile())
-				}
-				if err := istio.Run(ctx, r.Runner, cmds); err != nil || !r.createdIstioNamespace {
-					return err
-				}
-				return deleteNamespace(ctx, cfg.Client().Resources(), istio.Namespace)
-			})
+		var errs []error
+		for _, s := range r.teardownPlan(cfg) {
+			errs = append(errs, r.phase("teardown: "+s.name, func() error { return s.do(ctx) }))
 		}
 		return ctx, errors.Join(errs...)
 	}
+}
+
+// teardownStep is one step of the teardown plan.
+type teardownStep struct {
+	name string
+	do   func(ctx context.Context) error
+}
+
+// teardownPlan lists what teardown does, given what the run created.
+func (r *Run) teardownPlan(cfg *envconf.Config) []teardownStep {
+	var plan []teardownStep
+	if r.kind != nil {
+		if r.anyFailed() {
+			plan = append(plan, teardownStep{"kind export logs", func(ctx context.Context) error {
+				return r.kind.ExportLogs(ctx, filepath.Join(r.Cfg.Artifacts, "diagnostics", "kind-logs"))
+			}})
+		}
+		// Everything lives in the cluster: deleting it is the whole teardown.
+		return append(plan, teardownStep{"delete kind cluster " + r.kind.Name, r.kind.Destroy})
+	}
+	if r.corefile != nil {
+		plan = append(plan, teardownStep{"restore the CoreDNS Corefile", func(ctx context.Context) error { return r.restoreDNS(ctx, cfg) }})
+	}
+	if r.serverCreated {
+		plan = append(plan, teardownStep{"delete namespace " + workload.ServerNamespace, func(ctx context.Context) error {
+			return deleteNamespace(ctx, cfg.Client().Resources(), workload.ServerNamespace)
+		}})
+	}
+	if r.installedIstio {
+		plan = append(plan, teardownStep{"helm uninstall istiod + base", func(ctx context.Context) error {
+			cmds := istio.UninstallCommands(r.Report.Tools["helm"])
+			for i := range cmds {
+				cmds[i] = append(cmds[i], "--kubeconfig", cfg.KubeconfigFile())
+			}
+			return istio.Run(ctx, r.Runner, cmds)
+		}})
+		if r.createdIstioNamespace {
+			plan = append(plan, teardownStep{"delete namespace " + istio.Namespace, func(ctx context.Context) error {
+				return deleteNamespace(ctx, cfg.Client().Resources(), istio.Namespace)
+			}})
+		}
+	}
+	return plan
+}
+
+func (r *Run) anyFailed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failed
 }
 
 // KeptMessage says what a kept run left behind and how to remove it.
