@@ -11,6 +11,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 	"sigs.k8s.io/e2e-framework/klient/wait"
@@ -105,17 +106,25 @@ type scenarioState struct {
 }
 
 func (r *Run) setupScenario(ctx context.Context, cfg *envconf.Config, s scenarios.Scenario, st *scenarioState) error {
+	if err := r.applyScenario(ctx, cfg, s, st); err != nil {
+		return err
+	}
+	return awaitClient(ctx, cfg, s.Client.Namespace)
+}
+
+// applyScenario creates the client namespace, its CA objects and pod, then the
+// fixtures, each labelled with the run id; st records them as they are made.
+func (r *Run) applyScenario(ctx context.Context, cfg *envconf.Config, s scenarios.Scenario, st *scenarioState) error {
 	res := cfg.Client().Resources()
-	ns := s.Client.Namespace
 	var ca []byte
 	if r.ca != nil {
 		ca = r.ca.CertPEM
 	}
-	objs := workload.ClientObjects(workload.ClientOptions{Namespace: ns, Image: r.Cfg.ClientImage, Labels: r.OwnerLabels(), CA: ca})
+	objs := workload.ClientObjects(workload.ClientOptions{Namespace: s.Client.Namespace, Image: r.Cfg.ClientImage, Labels: r.OwnerLabels(), CA: ca})
 	if err := createAll(ctx, res, objs[:1]); err != nil {
 		return err
 	}
-	st.namespace = ns
+	st.namespace = s.Client.Namespace
 	if err := createAll(ctx, res, objs[1:]); err != nil {
 		return err
 	}
@@ -129,8 +138,14 @@ func (r *Run) setupScenario(ctx context.Context, cfg *envconf.Config, s scenario
 			st.applied = append(st.applied, obj)
 		}
 	}
-	pod := objs[len(objs)-1].(*corev1.Pod)
-	if err := wait.For(conditions.New(res).PodReady(pod), wait.WithTimeout(3*time.Minute)); err != nil {
+	return nil
+}
+
+// awaitClient waits for the client pod to be Ready with its sidecar.
+func awaitClient(ctx context.Context, cfg *envconf.Config, ns string) error {
+	res := cfg.Client().Resources()
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: workload.ClientPodName, Namespace: ns}}
+	if err := wait.For(conditions.New(res).PodReady(pod), wait.WithTimeout(3*time.Minute), wait.WithContext(ctx)); err != nil {
 		return fmt.Errorf("client pod %s/%s not ready: %v", ns, pod.Name, err)
 	}
 	if err := res.Get(ctx, pod.Name, ns, pod); err != nil {
