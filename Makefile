@@ -8,8 +8,10 @@ GOTESTSUM = $(GO) tool gotestsum
 
 .PHONY: test conformance offline lint fuzz bench
 
-## test: lint, then every test (offline tier, unit tests; the live suite skips without a cluster), JUnit in $(ARTIFACTS)
+## test: lint, then every test (offline tier, unit tests, the live tier's Kubernetes steps against a real
+## kube-apiserver + etcd; the live suite itself skips without a cluster), JUnit in $(ARTIFACTS)
 test: lint
+	@$(MAKE) --no-print-directory envtest-bins || echo "envtest binaries could not be built: the API server tests will skip"
 	@mkdir -p $(ARTIFACTS)
 	$(GOTESTSUM) --format testname --junitfile $(ARTIFACTS)/go-test-junit.xml -- -count=1 ./...
 
@@ -27,6 +29,24 @@ conformance:
 # actionlint does not build in this module's graph (go.yaml.in/yaml/v4 versions clash),
 # so it runs pinned by version with `go run`.
 ACTIONLINT = github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+
+# kube-apiserver and etcd for the API server tests, pinned in tools/envtest (a module of its own, so
+# k8s.io/kubernetes never enters this module's graph), built once into bin/. Users with
+# KUBEBUILDER_ASSETS set (setup-envtest) use theirs instead.
+KUBE_VERSION = v1.35.4
+KUBE_LDFLAGS = -X k8s.io/component-base/version.gitVersion=$(KUBE_VERSION) \
+	-X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=35 \
+	-X k8s.io/component-base/version.gitTreeState=clean -X k8s.io/component-base/version.buildDate=1970-01-01T00:00:00Z
+BIN = $(CURDIR)/bin
+
+.PHONY: envtest-bins
+envtest-bins: $(BIN)/kube-apiserver $(BIN)/etcd
+
+$(BIN)/kube-apiserver: tools/envtest/go.mod
+	cd tools/envtest && $(GO) build -o $@ -ldflags '$(KUBE_LDFLAGS)' k8s.io/kubernetes/cmd/kube-apiserver
+
+$(BIN)/etcd: tools/envtest/go.mod
+	cd tools/envtest && $(GO) build -o $@ go.etcd.io/etcd/server/v3
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

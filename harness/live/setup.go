@@ -149,5 +149,12 @@ func deleteNamespace(ctx context.Context, res *resources.Resources, name string)
 	if err := res.Delete(ctx, ns); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("delete namespace %s: %v", name, err)
 	}
-	return wait.For(conditions.New(res).ResourceDeleted(ns), wait.WithTimeout(3*time.Minute))
+	if err := wait.For(conditions.New(res).ResourceDeleted(ns), wait.WithTimeout(namespaceDeleteTimeout), wait.WithContext(ctx)); err != nil {
+		return fmt.Errorf("namespace %s still terminating after %s: %v", name, namespaceDeleteTimeout, err)
+	}
+	return nil
 }
+
+// namespaceDeleteTimeout bounds the wait for a namespace to go; a variable so
+// that tests against an API server without a namespace controller can shorten it.
+var namespaceDeleteTimeout = 3 * time.Minute
