@@ -2,10 +2,6 @@ package live
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,45 +11,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
-	"sigs.k8s.io/e2e-framework/klient"
-	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
+	"istio-egress-conformance/harness/apiserver"
 	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/workload"
 	"istio-egress-conformance/scenarios"
 )
-
-// apiServer starts kube-apiserver and etcd (built by `make envtest-bins` into
-// bin/, or KUBEBUILDER_ASSETS) with Istio's CRDs from the pinned istio.io/istio
-// module, and returns an e2e-framework config for it.
-func apiServer(t *testing.T) *envconf.Config {
-	t.Helper()
-	assets := os.Getenv("KUBEBUILDER_ASSETS")
-	if assets == "" {
-		root, err := filepath.Abs("../../bin")
-		require.NoError(t, err)
-		assets = root
-	}
-	for _, bin := range []string{"kube-apiserver", "etcd"} {
-		if _, err := os.Stat(filepath.Join(assets, bin)); err != nil {
-			t.Skipf("API server tests skipped: %s not found in %s (make envtest-bins builds it; KUBEBUILDER_ASSETS may point elsewhere)", bin, assets)
-		}
-	}
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "istio.io/istio").Output()
-	require.NoError(t, err)
-	crds := filepath.Join(strings.TrimSpace(string(out)), "manifests", "charts", "base", "files", "crd-all.gen.yaml")
-	env := &envtest.Environment{
-		BinaryAssetsDirectory: assets,
-		CRDInstallOptions:     envtest.CRDInstallOptions{Paths: []string{crds}, ErrorIfPathMissing: true},
-	}
-	restCfg, err := env.Start()
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = env.Stop() })
-	client, err := klient.New(restCfg)
-	require.NoError(t, err)
-	return envconf.New().WithClient(client)
-}
 
 // kindCorefile is the Corefile kind ships (abridged).
 const kindCorefile = ".:53 {\n    errors\n    kubernetes cluster.local in-addr.arpa ip6.arpa\n    forward . /etc/resolv.conf\n    reload\n}\n"
@@ -91,7 +54,7 @@ func testRun(t *testing.T) *Run {
 }
 
 func TestAgainstAPIServer(t *testing.T) {
-	cfg := apiServer(t)
+	cfg := apiserver.Start(t).Config
 	namespacesTerminate(t)
 	ctx := context.Background()
 	res := cfg.Client().Resources()

@@ -1,0 +1,74 @@
+package live
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"istio-egress-conformance/harness/apiserver"
+)
+
+// lockedBuffer collects a child's output while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestInterruptMidSetupRunsTeardown runs the live suite against a real API
+// server with a chart repository that never answers, so setup hangs in
+// `helm install`; a SIGINT then must stop helm and still run the teardown.
+func TestInterruptMidSetupRunsTeardown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts an API server and builds helm")
+	}
+	srv := apiserver.Start(t)
+	hanging := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	defer hanging.Close()
+
+	var out lockedBuffer
+	cmd := exec.Command(os.Args[0], "-test.run=^TestScenarios$", "-test.v")
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+srv.Kubeconfig, "E2E_ISTIO_CHART_REPO="+hanging.URL,
+		"E2E_REQUIRE_CLUSTER=1", "ARTIFACTS="+t.TempDir())
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(t, cmd.Start())
+	defer func() { _ = cmd.Process.Kill() }()
+
+	deadline := time.Now().Add(5 * time.Minute) // the first run builds the pinned helm
+	for !strings.Contains(out.String(), "==> istio: helm install") {
+		require.True(t, time.Now().Before(deadline), "setup never reached helm install:\n%s", out.String())
+		time.Sleep(200 * time.Millisecond)
+	}
+	time.Sleep(time.Second) // helm is now waiting on the repository
+	require.NoError(t, cmd.Process.Signal(os.Interrupt))
+	err := cmd.Wait()
+	log := out.String()
+	require.Error(t, err, "an interrupted run fails:\n%s", log)
+	assert.Contains(t, log, "==> cluster: use the existing cluster in "+srv.Kubeconfig)
+	assert.Regexp(t, `<== istio: helm install base \+ istiod 1\.32\.0 \(ALLOW_ANY\): FAILED: istio: .*helm install istio-base`, log)
+	assert.Contains(t, log, "==> teardown: helm uninstall istiod + base", "teardown runs after the interrupt")
+	assert.NotContains(t, log, "==> external host", "nothing after the interrupted step starts")
+	if t.Failed() {
+		t.Log(log)
+	}
+}
