@@ -21,9 +21,9 @@ const (
 // outboundTrafficPolicy ALLOW_ANY is what sends HTTPS to unknown hosts through
 // the PassthroughCluster; `helm install` (not upgrade) refuses to touch a
 // release that already exists.
-func InstallCommands(helm string, cfg config.Config) [][]string {
+func InstallCommands(helm, kubeconfig string, cfg config.Config) [][]string {
 	common := []string{"--repo", cfg.IstioChartRepo, "--version", cfg.IstioVersion, "--namespace", Namespace,
-		"--labels", config.RunIDLabel + "=" + cfg.RunID, "--wait", "--timeout", "10m"}
+		"--labels", config.RunIDLabel + "=" + cfg.RunID, "--wait", "--timeout", "10m", "--kubeconfig", kubeconfig}
 	base := append([]string{helm, "install", BaseRelease, "base"}, common...)
 	base = append(base, "--create-namespace")
 	istiod := append([]string{helm, "install", Istiod, "istiod"}, common...)
@@ -32,10 +32,10 @@ func InstallCommands(helm string, cfg config.Config) [][]string {
 }
 
 // UninstallCommands remove the releases in reverse order.
-func UninstallCommands(helm string) [][]string {
+func UninstallCommands(helm, kubeconfig string) [][]string {
 	return [][]string{
-		{helm, "uninstall", Istiod, "--namespace", Namespace, "--wait", "--timeout", "5m"},
-		{helm, "uninstall", BaseRelease, "--namespace", Namespace, "--wait", "--timeout", "5m"},
+		{helm, "uninstall", Istiod, "--namespace", Namespace, "--wait", "--timeout", "5m", "--kubeconfig", kubeconfig},
+		{helm, "uninstall", BaseRelease, "--namespace", Namespace, "--wait", "--timeout", "5m", "--kubeconfig", kubeconfig},
 	}
 }
 

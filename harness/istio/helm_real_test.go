@@ -26,9 +26,9 @@ func TestCommandsParseWithPinnedHelm(t *testing.T) {
 	helm, err := preflight.ToolPath(ctx, command.Exec{}, "helm")
 	require.NoError(t, err)
 	cfg := config.Config{IstioVersion: config.DefaultIstioVersion, IstioChartRepo: "https://127.0.0.1:1/charts", RunID: "abcd1234"}
-	cmds := append(InstallCommands(helm, cfg), UninstallCommands(helm)...)
+	kubeconfig := "../../features/live/testdata/unreachable.kubeconfig"
+	cmds := append(InstallCommands(helm, kubeconfig, cfg), UninstallCommands(helm, kubeconfig)...)
 	for _, c := range cmds {
-		c = append(c, "--kubeconfig", "../../features/live/testdata/unreachable.kubeconfig")
 		_, err := command.Exec{}.Run(ctx, c...)
 		require.Error(t, err, "nothing listens there: %s", strings.Join(c, " "))
 		assert.NotContains(t, err.Error(), "unknown flag")

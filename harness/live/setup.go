@@ -60,14 +60,10 @@ func (r *Run) setupIstio(ctx context.Context, cfg *envconf.Config) (context.Cont
 	return ctx, r.phase("istio: helm install base + istiod "+r.Cfg.IstioVersion+" (ALLOW_ANY)", func() error {
 		r.installedIstio = true
 		r.createdIstioNamespace = apierrors.IsNotFound(nsErr)
-		cmds := istio.InstallCommands(r.Report.Tools["helm"], r.Cfg)
-		for i := range cmds {
-			cmds[i] = append(cmds[i], "--kubeconfig", cfg.KubeconfigFile())
-		}
-		if err := istio.Run(ctx, r.Runner, cmds); err != nil {
+		if err := istio.Run(ctx, r.Runner, istio.InstallCommands(r.Report.Tools["helm"], cfg.KubeconfigFile(), r.Cfg)); err != nil {
 			return err
 		}
-		return wait.For(conditions.New(res).DeploymentAvailable(istio.Istiod, istio.Namespace), wait.WithTimeout(5*time.Minute))
+		return wait.For(conditions.New(res).DeploymentAvailable(istio.Istiod, istio.Namespace), wait.WithTimeout(5*time.Minute), wait.WithContext(ctx))
 	})
 }
 

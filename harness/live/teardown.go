@@ -68,11 +68,7 @@ func (r *Run) teardownPlan(cfg *envconf.Config) []teardownStep {
 	}
 	if r.installedIstio {
 		plan = append(plan, teardownStep{"helm uninstall istiod + base", func(ctx context.Context) error {
-			cmds := istio.UninstallCommands(r.Report.Tools["helm"])
-			for i := range cmds {
-				cmds[i] = append(cmds[i], "--kubeconfig", cfg.KubeconfigFile())
-			}
-			return istio.Run(ctx, r.Runner, cmds)
+			return istio.Run(ctx, r.Runner, istio.UninstallCommands(r.Report.Tools["helm"], cfg.KubeconfigFile()))
 		}})
 		if r.createdIstioNamespace {
 			plan = append(plan, teardownStep{"delete namespace " + istio.Namespace, func(ctx context.Context) error {
