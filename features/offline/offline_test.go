@@ -63,6 +63,7 @@ func TestScenarios(t *testing.T) {
 				record(reports.CheckResult{Scenario: s.Name, Check: "translate", Failures: []string{err.Error()}, Duration: time.Since(start)})
 				t.Fatal(err)
 			}
+			// One translation serves every check of the scenario: each is charged its share.
 			perCheck := time.Since(start) / time.Duration(len(s.Checks))
 			for i, check := range s.Checks {
 				p := predictions[i]

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/textproto"
 	"strconv"
@@ -149,7 +151,7 @@ func lastHeaderBlock(dump []byte) (int, http.Header, error) {
 		return 0, nil, fmt.Errorf("curl header dump: status line %q has no valid status code", statusLine)
 	}
 	mime, err := reader.ReadMIMEHeader()
-	if err != nil && len(mime) == 0 && !strings.Contains(err.Error(), "EOF") {
+	if err != nil && len(mime) == 0 && !errors.Is(err, io.EOF) {
 		return 0, nil, fmt.Errorf("curl header dump: unreadable headers: %v", err)
 	}
 	return status, http.Header(mime), nil

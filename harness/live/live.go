@@ -4,7 +4,6 @@
 package live
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"sync"
@@ -106,9 +105,4 @@ func (r *Run) phase(name string, step func() error) error {
 	}
 	fmt.Fprintf(r.Progress, "<== %s: %s in %s\n", name, status, time.Since(start).Round(100*time.Millisecond))
 	return err
-}
-
-// withTimeout bounds a step so that a stuck API server ends with a clear line.
-func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, d)
 }

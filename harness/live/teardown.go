@@ -26,7 +26,7 @@ const teardownBudget = 10 * time.Minute
 // it is given may be the cancelled run's.
 func (r *Run) Teardown() env.Func {
 	return func(_ context.Context, cfg *envconf.Config) (context.Context, error) {
-		ctx, cancel := withTimeout(context.Background(), teardownBudget)
+		ctx, cancel := context.WithTimeout(context.Background(), teardownBudget)
 		defer cancel()
 		if keep := r.Cfg.Keep; keep == config.KeepAlways || keep == config.KeepOnFailure && r.anyFailed() {
 			fmt.Fprintf(r.Progress, "teardown skipped (E2E_KEEP=%s): %s\n", keep, r.KeptMessage())
