@@ -73,12 +73,10 @@ func (r *Run) Feature(e scenarios.Entry) features.Feature {
 	b = b.Setup(func(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
 		if err := r.phase("scenario "+s.Name+": client and fixtures", func() error { return r.setupScenario(ctx, cfg, s, state) }); err != nil {
 			r.record(reports.CheckResult{Scenario: s.Name, Check: "setup", Failures: []string{err.Error()}})
+			t.Error(err)
 			// e2e-framework skips a feature's Teardown after a fatal Setup: clean up here.
-			_ = r.phase("scenario "+s.Name+": collect diagnostics", func() error { return r.collectDiagnostics(ctx, cfg, s, state) })
-			if cerr := r.phase("scenario "+s.Name+": remove what setup created", func() error { return r.teardownScenario(ctx, cfg, state) }); cerr != nil {
-				t.Error(cerr)
-			}
-			t.Fatal(err)
+			r.finishScenario(ctx, t, cfg, s, state)
+			t.FailNow()
 		}
 		return ctx
 	})
@@ -89,14 +87,20 @@ func (r *Run) Feature(e scenarios.Entry) features.Feature {
 		})
 	}
 	return b.Teardown(func(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
-		if t.Failed() {
-			_ = r.phase("scenario "+s.Name+": collect diagnostics", func() error { return r.collectDiagnostics(ctx, cfg, s, state) })
-		}
-		if err := r.phase("scenario "+s.Name+": remove fixtures and client", func() error { return r.teardownScenario(ctx, cfg, state) }); err != nil {
-			t.Error(err)
-		}
+		r.finishScenario(ctx, t, cfg, s, state)
 		return ctx
 	}).Feature()
+}
+
+// finishScenario collects diagnostics when the scenario failed, then removes
+// what its setup created.
+func (r *Run) finishScenario(ctx context.Context, t *testing.T, cfg *envconf.Config, s scenarios.Scenario, st *scenarioState) {
+	if t.Failed() {
+		_ = r.phase("scenario "+s.Name+": collect diagnostics", func() error { return r.collectDiagnostics(ctx, cfg, s, st) })
+	}
+	if err := r.phase("scenario "+s.Name+": remove fixtures and client", func() error { return r.teardownScenario(ctx, cfg, st) }); err != nil {
+		t.Error(err)
+	}
 }
 
 // scenarioState records what a scenario's setup created.
