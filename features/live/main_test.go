@@ -65,7 +65,7 @@ func setup(m *testing.M) int {
 		return m.Run()
 	}
 	fmt.Printf("live tier: run %s, cluster %s, Istio %s, external host %s\n", cfg.RunID, report.Mode, cfg.IstioVersion, cfg.External)
-	run = live.New(cfg, report, os.Stdout)
+	run = live.New(cfg, report, catalog, os.Stdout)
 	// Ctrl-C or a cancelled CI job cancels the run's context: kind, helm, waits
 	// and curl stop, and e2e-framework still runs the teardown, which works on
 	// a fresh context of its own.
@@ -74,7 +74,7 @@ func setup(m *testing.M) int {
 	if testenv, err = env.NewWithContext(sigCtx, envCfg); err != nil {
 		return fail(err)
 	}
-	testenv.Setup(run.Setup(live.Hosts(catalog))...)
+	testenv.Setup(run.Setup()...)
 	testenv.Finish(run.Teardown())
 	code := testenv.Run(m)
 	if err := run.WriteReports(); err != nil {

@@ -57,12 +57,20 @@ type Config struct {
 	Consecutive    int    // E2E_CONSECUTIVE: matching answers in a row for a check to pass
 	CheckTimeout   time.Duration
 	Keep           string // E2E_KEEP: never | always | on-failure
-	Artifacts      string // ARTIFACTS
-	RunID          string // generated per run; labels everything the run creates
+	// UniqueNamespaces (E2E_UNIQUE_NAMESPACES=1) suffixes the namespaces a run
+	// creates with its run id, so that two runs can share a cluster.
+	UniqueNamespaces bool
+	Artifacts        string // ARTIFACTS
+	RunID            string // generated per run; labels everything the run creates
 }
 
-// RunIDLabel marks every object a run creates, with the run id as value.
-const RunIDLabel = "egress-conformance.io/run-id"
+// Ownership labels. Teardown finds what to delete by these labels, and only by them.
+const (
+	// RunIDLabel marks every object a run creates, with the run id as value.
+	RunIDLabel = "egress-conformance.io/run-id"
+	// ScenarioLabel marks a scenario's objects, with the scenario name as value.
+	ScenarioLabel = "egress-conformance.io/scenario"
+)
 
 // FromEnv reads the configuration through getenv (os.Getenv in production).
 func FromEnv(getenv func(string) string) (Config, error) {
@@ -81,6 +89,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	var err error
 	if c.RequireCluster, err = parseBool(getenv, "E2E_REQUIRE_CLUSTER"); err != nil {
+		return Config{}, err
+	}
+	if c.UniqueNamespaces, err = parseBool(getenv, "E2E_UNIQUE_NAMESPACES"); err != nil {
 		return Config{}, err
 	}
 	if c.Consecutive, err = parsePositiveInt(getenv, "E2E_CONSECUTIVE", DefaultConsecutive); err != nil {

@@ -5,6 +5,8 @@ package istio
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"istio-egress-conformance/harness/command"
 	"istio-egress-conformance/harness/config"
@@ -20,23 +22,50 @@ const (
 // InstallCommands are the helm invocations that install Istio, in order.
 // outboundTrafficPolicy ALLOW_ANY is what sends HTTPS to unknown hosts through
 // the PassthroughCluster; `helm install` (not upgrade) refuses to touch a
-// release that already exists.
+// release that already exists. The releases carry the run-id label, which is
+// how teardown finds them. The namespace is the caller's: it labels it too.
 func InstallCommands(helm, kubeconfig string, cfg config.Config) [][]string {
 	common := []string{"--repo", cfg.IstioChartRepo, "--version", cfg.IstioVersion, "--namespace", Namespace,
 		"--labels", config.RunIDLabel + "=" + cfg.RunID, "--wait", "--timeout", "10m", "--kubeconfig", kubeconfig}
 	base := append([]string{helm, "install", BaseRelease, "base"}, common...)
-	base = append(base, "--create-namespace")
 	istiod := append([]string{helm, "install", Istiod, "istiod"}, common...)
 	istiod = append(istiod, "--set", "meshConfig.outboundTrafficPolicy.mode=ALLOW_ANY")
 	return [][]string{base, istiod}
 }
 
-// UninstallCommands remove the releases in reverse order.
-func UninstallCommands(helm, kubeconfig string) [][]string {
-	return [][]string{
-		{helm, "uninstall", Istiod, "--namespace", Namespace, "--wait", "--timeout", "5m", "--kubeconfig", kubeconfig},
-		{helm, "uninstall", BaseRelease, "--namespace", Namespace, "--wait", "--timeout", "5m", "--kubeconfig", kubeconfig},
+// ReleasesCommand lists, one name per line, the releases labelled with the run id.
+func ReleasesCommand(helm, kubeconfig, runID string) []string {
+	return []string{helm, "list", "--namespace", Namespace, "--selector", config.RunIDLabel + "=" + runID, "--short", "--kubeconfig", kubeconfig}
+}
+
+// UninstallCommands remove the listed releases (the output of
+// ReleasesCommand), istiod before base, and nothing else: a release the run
+// did not label, or never got to install, is left alone.
+func UninstallCommands(helm, kubeconfig string, listed []byte) [][]string {
+	names := strings.Fields(string(listed))
+	slices.SortFunc(names, func(a, b string) int { return uninstallRank(a) - uninstallRank(b) })
+	var cmds [][]string
+	for _, name := range names {
+		cmds = append(cmds, []string{helm, "uninstall", name, "--namespace", Namespace, "--wait", "--timeout", "5m", "--kubeconfig", kubeconfig})
 	}
+	return cmds
+}
+
+// uninstallRank orders istiod first: base holds the CRDs istiod serves.
+func uninstallRank(release string) int {
+	if release == BaseRelease {
+		return 1
+	}
+	return 0
+}
+
+// Uninstall removes the releases this run installed, found by their run-id label.
+func Uninstall(ctx context.Context, runner command.Runner, helm, kubeconfig, runID string) error {
+	listed, err := runner.Run(ctx, ReleasesCommand(helm, kubeconfig, runID)...)
+	if err != nil {
+		return fmt.Errorf("istio: %v", err)
+	}
+	return Run(ctx, runner, UninstallCommands(helm, kubeconfig, listed))
 }
 
 // Run runs commands in order and stops at the first failure.

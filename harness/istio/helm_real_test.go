@@ -27,7 +27,8 @@ func TestCommandsParseWithPinnedHelm(t *testing.T) {
 	require.NoError(t, err)
 	cfg := config.Config{IstioVersion: config.DefaultIstioVersion, IstioChartRepo: "https://127.0.0.1:1/charts", RunID: "abcd1234"}
 	kubeconfig := "../../features/live/testdata/unreachable.kubeconfig"
-	cmds := append(InstallCommands(helm, kubeconfig, cfg), UninstallCommands(helm, kubeconfig)...)
+	cmds := append(InstallCommands(helm, kubeconfig, cfg), ReleasesCommand(helm, kubeconfig, cfg.RunID))
+	cmds = append(cmds, UninstallCommands(helm, kubeconfig, []byte("istiod\nistio-base\n"))...)
 	for _, c := range cmds {
 		_, err := command.Exec{}.Run(ctx, c...)
 		require.Error(t, err, "nothing listens there: %s", strings.Join(c, " "))

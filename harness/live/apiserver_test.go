@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"io"
 	"testing"
 	"time"
 
@@ -11,9 +12,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 
 	"istio-egress-conformance/harness/apiserver"
 	"istio-egress-conformance/harness/config"
+	"istio-egress-conformance/harness/preflight"
 	"istio-egress-conformance/harness/workload"
 	"istio-egress-conformance/scenarios"
 )
@@ -22,35 +25,69 @@ import (
 const kindCorefile = ".:53 {\n    errors\n    kubernetes cluster.local in-addr.arpa ip6.arpa\n    forward . /etc/resolv.conf\n    reload\n}\n"
 
 // namespacesTerminate stands in for the namespace controller envtest does not
-// run: a deleted namespace stays Terminating, so teardown's wait is cut short
-// and its error checked for what it is.
+// run: a deleted namespace stays Terminating with its objects, so teardown's
+// wait is cut short and its error checked for what it is. It also means that
+// a namespace name cannot be used twice: each subtest has its own run id and,
+// through E2E_UNIQUE_NAMESPACES, its own namespaces.
 func namespacesTerminate(t *testing.T) {
 	old := namespaceDeleteTimeout
 	namespaceDeleteTimeout = time.Second
 	t.Cleanup(func() { namespaceDeleteTimeout = old })
 }
 
-func assertOnlyNamespaceWaitFailed(t *testing.T, err error, ns string) {
+func assertOnlyNamespaceWaitFailed(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
-		assert.Contains(t, err.Error(), "namespace "+ns+" still terminating", "only the namespace wait may fail without a namespace controller")
+		assert.Regexp(t, `^namespaces [a-z0-9-, ]+ still terminating`, err.Error(), "only the namespace wait may fail without a namespace controller")
 	}
 }
 
-func seedScenario(t *testing.T) scenarios.Scenario {
-	for _, e := range scenarios.Builtin() {
-		if e.ID == "tetrate-https-egress" {
-			return e.Scenario
+// assertGoing checks that a namespace is deleted or being deleted.
+func assertGoing(t *testing.T, res *resources.Resources, name string) {
+	t.Helper()
+	var ns corev1.Namespace
+	err := res.Get(context.Background(), name, "", &ns)
+	assert.True(t, apierrors.IsNotFound(err) || ns.DeletionTimestamp != nil, "namespace %s is gone or going: %v", name, err)
+}
+
+// assertKept checks that an object exists and is not being deleted.
+func assertKept(t *testing.T, res *resources.Resources, obj workload.Object, what string) {
+	t.Helper()
+	require.NoError(t, res.Get(context.Background(), obj.GetName(), obj.GetNamespace(), obj), what)
+	assert.Nil(t, obj.GetDeletionTimestamp(), what)
+}
+
+func assertGone(t *testing.T, res *resources.Resources, obj workload.Object, what string) {
+	t.Helper()
+	err := res.Get(context.Background(), obj.GetName(), obj.GetNamespace(), obj)
+	assert.True(t, apierrors.IsNotFound(err), "%s: %v", what, err)
+}
+
+// testRun is a run of the built-in catalog on an existing cluster; unique
+// gives its scenarios namespaces suffixed with the run id.
+func testRun(t *testing.T, runID string, unique bool) *Run {
+	ca, err := workload.NewCA("envtest")
+	require.NoError(t, err)
+	cfg := config.Config{RunID: runID, UniqueNamespaces: unique, ClientImage: "curlimages/curl:8.11.1", ServerImage: "nginx:1.27.3-alpine", Keep: config.KeepNever}
+	r := New(cfg, preflight.Report{Mode: preflight.ModeExisting}, scenarios.Builtin(), io.Discard)
+	r.ca = ca
+	return r
+}
+
+func (r *Run) scenario(t *testing.T, name string) scenarios.Scenario {
+	for _, s := range r.scenarios() {
+		if s.Name == name {
+			return s
 		}
 	}
-	t.Fatal("seed scenario missing")
+	t.Fatalf("no scenario %s", name)
 	return scenarios.Scenario{}
 }
 
-func testRun(t *testing.T) *Run {
-	ca, err := workload.NewCA("envtest")
-	require.NoError(t, err)
-	return &Run{Cfg: config.Config{RunID: "envtest1", ClientImage: "curlimages/curl:8.11.1", ServerImage: "nginx:1.27.3-alpine"}, ca: ca}
+func foreignServiceEntry(namespace string, labels map[string]string) *networkingv1.ServiceEntry {
+	se := &networkingv1.ServiceEntry{ObjectMeta: metav1.ObjectMeta{Name: "foreign", Namespace: namespace, Labels: labels}}
+	se.Spec.Hosts = []string{"www.tetrate.io"}
+	return se
 }
 
 func TestAgainstAPIServer(t *testing.T) {
@@ -59,22 +96,24 @@ func TestAgainstAPIServer(t *testing.T) {
 	ctx := context.Background()
 	res := cfg.Client().Resources()
 
-	t.Run("seed fixture applies verbatim and teardown removes only the run's objects", func(t *testing.T) {
-		// Someone else's namespace and ServiceEntry, which must survive.
-		foreignNS := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "foreign"}}
-		require.NoError(t, res.Create(ctx, foreignNS))
-		foreignSE := &networkingv1.ServiceEntry{ObjectMeta: metav1.ObjectMeta{Name: "tetrate", Namespace: "foreign"}}
-		foreignSE.Spec.Hosts = []string{"www.tetrate.io"}
-		foreignSE.Spec.Ports = nil
-		require.NoError(t, res.Create(ctx, foreignSE))
+	t.Run("seed fixture applies verbatim and teardown deletes by label only", func(t *testing.T) {
+		require.NoError(t, res.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "foreign"}}))
+		foreign := foreignServiceEntry("foreign", nil)
+		require.NoError(t, res.Create(ctx, foreign))
 
-		r, st, s := testRun(t), &scenarioState{}, seedScenario(t)
-		require.NoError(t, r.applyScenario(ctx, cfg, s, st))
-		require.Len(t, st.applied, 3)
+		r := testRun(t, "envtest1", false)
+		s := r.scenario(t, "tetrate-https-egress")
+		require.NoError(t, r.applyScenario(ctx, cfg, s))
+		// Objects in the run's namespace it did not label: another run's and someone's.
+		otherRun := foreignServiceEntry("tetrate", map[string]string{config.RunIDLabel: "otherrun", config.ScenarioLabel: s.Name})
+		require.NoError(t, res.Create(ctx, otherRun))
+		unlabelled := foreignServiceEntry("tetrate", nil)
+		unlabelled.Name = "unlabelled"
+		require.NoError(t, res.Create(ctx, unlabelled))
 
 		var vs networkingv1.VirtualService
 		require.NoError(t, res.Get(ctx, "tetrate", "tetrate", &vs))
-		assert.Equal(t, "envtest1", vs.Labels[config.RunIDLabel])
+		assert.Equal(t, map[string]string{config.RunIDLabel: "envtest1", config.ScenarioLabel: "tetrate-https-egress"}, vs.Labels)
 		assert.Equal(t, "w1", vs.Annotations["tsb.tetrate.io/workspace"])
 		assert.Equal(t, "1ms", vs.Spec.Http[0].Timeout.AsDuration().String())
 		var pod corev1.Pod
@@ -87,28 +126,54 @@ func TestAgainstAPIServer(t *testing.T) {
 		require.NoError(t, res.Get(ctx, workload.CASecretName, "tetrate", &secret))
 		assert.Equal(t, r.ca.CertPEM, secret.Data["cacert"])
 
-		assertOnlyNamespaceWaitFailed(t, r.teardownScenario(ctx, cfg, st), "tetrate")
-		err := res.Get(ctx, "tetrate", "tetrate", &vs)
-		assert.True(t, apierrors.IsNotFound(err), "the fixture is gone: %v", err)
-		assert.NoError(t, res.Get(ctx, "tetrate", "foreign", &networkingv1.ServiceEntry{}), "a foreign ServiceEntry survives")
-		assert.NoError(t, res.Get(ctx, "foreign", "", &corev1.Namespace{}), "a foreign namespace survives")
+		assertOnlyNamespaceWaitFailed(t, r.teardownScenario(ctx, cfg, s))
+		seedObject := metav1.ObjectMeta{Name: "tetrate", Namespace: "tetrate"}
+		assertGone(t, res, &networkingv1.ServiceEntry{ObjectMeta: seedObject}, "the fixture's ServiceEntry")
+		assertGone(t, res, &networkingv1.VirtualService{ObjectMeta: seedObject}, "the fixture's VirtualService")
+		assertGone(t, res, &networkingv1.DestinationRule{ObjectMeta: seedObject}, "the fixture's DestinationRule")
+		assertGoing(t, res, "tetrate")
+		assertKept(t, res, otherRun, "another run's ServiceEntry is not selected")
+		assertKept(t, res, unlabelled, "an unlabelled ServiceEntry is not selected")
+		assertKept(t, res, foreign, "a foreign ServiceEntry survives")
+		assertKept(t, res, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "foreign"}}, "a foreign namespace survives")
 	})
 
-	t.Run("a foreign namespace of the same name is a setup error, not an overwrite", func(t *testing.T) {
-		require.NoError(t, res.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "egress-other"}}))
-		s := seedScenario(t)
-		s.Client.Namespace = "egress-other"
-		r, st := testRun(t), &scenarioState{}
-		err := r.applyScenario(ctx, cfg, s, st)
-		assert.EqualError(t, err, "Namespace /egress-other already exists and was not created by this run: remove it or use another cluster")
-		assert.Empty(t, st.namespace, "teardown will not delete it")
+	t.Run("unique namespaces: the fixtures' namespace is created, labelled, and deleted by label", func(t *testing.T) {
+		r := testRun(t, "envtest2", true)
+		s := r.scenario(t, "tetrate-other-namespace")
+		require.NoError(t, r.applyScenario(ctx, cfg, s))
+		var client, fixtures corev1.Namespace
+		require.NoError(t, res.Get(ctx, "egress-other-envtest2", "", &client))
+		assert.Equal(t, "enabled", client.Labels["istio-injection"])
+		require.NoError(t, res.Get(ctx, "tetrate-envtest2", "", &fixtures))
+		assert.Equal(t, "envtest2", fixtures.Labels[config.RunIDLabel])
+		assert.Equal(t, s.Name, fixtures.Labels[config.ScenarioLabel])
+		assert.NotContains(t, fixtures.Labels, "istio-injection", "no injection where only config lives")
+		var dr networkingv1.DestinationRule
+		require.NoError(t, res.Get(ctx, "tetrate", "tetrate-envtest2", &dr))
+		assert.Equal(t, []string{"."}, dr.Spec.ExportTo)
+
+		assertOnlyNamespaceWaitFailed(t, r.teardownScenario(ctx, cfg, s))
+		assertGone(t, res, &dr, "the fixture's DestinationRule")
+		assertGoing(t, res, "tetrate-envtest2")
+		assertGoing(t, res, "egress-other-envtest2")
+	})
+
+	t.Run("a foreign namespace of the same name is a setup error, and survives the teardown", func(t *testing.T) {
+		require.NoError(t, res.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "tetrate-envtest3"}}))
+		r := testRun(t, "envtest3", true)
+		s := r.scenario(t, "tetrate-https-egress")
+		err := r.applyScenario(ctx, cfg, s)
+		assert.EqualError(t, err, "Namespace /tetrate-envtest3 already exists and was not created by this run: remove it or use another cluster")
+		assert.NoError(t, r.teardownScenario(ctx, cfg, s))
+		assertKept(t, res, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "tetrate-envtest3"}}, "not labelled: never deleted")
 	})
 
 	t.Run("coredns override is restored exactly", func(t *testing.T) {
 		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: workload.CoreDNSConfigMap, Namespace: workload.CoreDNSNamespace},
 			Data: map[string]string{workload.CorefileKey: kindCorefile}}
 		require.NoError(t, res.Create(ctx, cm))
-		r := testRun(t)
+		r := testRun(t, "envtest4", false)
 		r.serverIP = "10.244.0.7"
 		require.NoError(t, r.overrideDNS(ctx, res, []string{"www.tetrate.io", "tetrate.io"}))
 		require.NoError(t, res.Get(ctx, workload.CoreDNSConfigMap, workload.CoreDNSNamespace, cm))
@@ -121,30 +186,41 @@ func TestAgainstAPIServer(t *testing.T) {
 		assert.NotContains(t, cm.Annotations, workload.OriginalCorefileAnnotation)
 	})
 
-	t.Run("hermetic server manifests are accepted", func(t *testing.T) {
-		r := testRun(t)
+	t.Run("the run's teardown, after Ctrl-C, sweeps its leftovers by label and the hermetic host with them", func(t *testing.T) {
+		r := testRun(t, "envtest5", true)
 		cert, key, err := r.ca.Issue("www.tetrate.io", "tetrate.io")
 		require.NoError(t, err)
-		objs := workload.ServerObjects(workload.ServerOptions{Image: r.Cfg.ServerImage, Labels: r.OwnerLabels(), Hosts: []string{"www.tetrate.io"}, CertPEM: cert, KeyPEM: key})
+		objs := workload.ServerObjects(workload.ServerOptions{Namespace: r.serverNamespace(), Image: r.Cfg.ServerImage, Labels: r.ownerLabels(""),
+			Hosts: []string{"www.tetrate.io"}, CertPEM: cert, KeyPEM: key})
 		require.NoError(t, createAll(ctx, res, objs))
 		var pod corev1.Pod
-		require.NoError(t, res.Get(ctx, workload.ServerPodName, workload.ServerNamespace, &pod))
+		require.NoError(t, res.Get(ctx, workload.ServerPodName, "egress-external-envtest5", &pod))
 		assert.Equal(t, "nginx:1.27.3-alpine", pod.Spec.Containers[0].Image)
-		assert.Equal(t, corev1.PodPending, pod.Status.Phase, "no kubelet here")
+
+		// A scenario whose own teardown never ran (the process was killed in it).
+		s := r.scenario(t, "tetrate-origination-control")
+		require.NoError(t, r.applyScenario(ctx, cfg, s))
+		require.NoError(t, res.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "other-run", Labels: map[string]string{config.RunIDLabel: "otherrun"}}}))
+
+		// Ctrl-C cancelled the run: teardown works on a context of its own.
+		cancelled, cancel := context.WithCancel(ctx)
+		cancel()
+		_, err = r.Teardown()(cancelled, cfg)
+		assertOnlyNamespaceWaitFailed(t, err)
+		assertGone(t, res, &networkingv1.DestinationRule{ObjectMeta: metav1.ObjectMeta{Name: "tetrate", Namespace: "tetrate-envtest5"}}, "a leftover fixture")
+		assertGoing(t, res, "tetrate-envtest5")
+		assertGoing(t, res, "egress-external-envtest5")
+		assertKept(t, res, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "other-run"}}, "another run's namespace")
 	})
 
 	t.Run("a cancelled setup leaves nothing behind", func(t *testing.T) {
-		r, st, s := testRun(t), &scenarioState{}, seedScenario(t)
-		s.Client.Namespace = "cancelled"
+		r := testRun(t, "envtest6", true)
+		s := r.scenario(t, "tetrate-https-egress")
 		cctx, cancel := context.WithCancel(ctx)
-		require.NoError(t, r.applyScenario(cctx, cfg, scenarios.Scenario{Client: s.Client}, st), "namespace and client only")
+		require.NoError(t, r.applyScenario(cctx, cfg, scenarios.Scenario{Name: s.Name, Client: s.Client}), "namespace and client only")
 		cancel()
-		err := r.applyScenario(cctx, cfg, s, &scenarioState{})
-		require.Error(t, err, "a cancelled context stops the setup")
-		assertOnlyNamespaceWaitFailed(t, r.teardownScenario(cctx, cfg, st), "cancelled")
-		var ns corev1.Namespace
-		err = res.Get(ctx, "cancelled", "", &ns)
-		gone := apierrors.IsNotFound(err) || ns.Status.Phase == corev1.NamespaceTerminating
-		assert.True(t, gone, "the run's namespace is gone or going: %v", err)
+		require.Error(t, r.applyScenario(cctx, cfg, s), "a cancelled context stops the setup")
+		assertOnlyNamespaceWaitFailed(t, r.teardownScenario(cctx, cfg, s))
+		assertGoing(t, res, "tetrate-envtest6")
 	})
 }

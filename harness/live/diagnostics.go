@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
@@ -20,12 +22,18 @@ import (
 
 // collectDiagnostics runs before a failed scenario's teardown, into
 // $ARTIFACTS/diagnostics/<scenario>/.
-func (r *Run) collectDiagnostics(ctx context.Context, cfg *envconf.Config, s scenarios.Scenario, st *scenarioState) error {
+func (r *Run) collectDiagnostics(ctx context.Context, cfg *envconf.Config, s scenarios.Scenario) error {
 	cs, err := kubernetes.NewForConfig(cfg.Client().RESTConfig())
 	if err != nil {
 		return err
 	}
-	src := &clusterSource{res: cfg.Client().Resources(), cs: cs, applied: st.applied}
+	var fixtures []workload.Object
+	for _, f := range s.Resolved {
+		for _, o := range f.Objects {
+			fixtures = append(fixtures, o.Object)
+		}
+	}
+	src := &clusterSource{res: cfg.Client().Resources(), cs: cs, fixtures: fixtures}
 	target := diagnostics.Target{Scenario: s.Name, Namespace: s.Client.Namespace, Pod: workload.ClientPodName,
 		Container: workload.ClientContainer, Sidecar: workload.SidecarContainer, Hosts: Hosts([]scenarios.Entry{{Scenario: s}})}
 	return diagnostics.Collect(ctx, filepath.Join(r.Cfg.Artifacts, "diagnostics"), target, src)
@@ -35,7 +43,8 @@ func (r *Run) collectDiagnostics(ctx context.Context, cfg *envconf.Config, s sce
 type clusterSource struct {
 	res     *resources.Resources
 	cs      kubernetes.Interface
-	applied []workload.Object
+	// fixtures are the scenario's fixture objects, read back by name.
+	fixtures []workload.Object
 }
 
 func (c *clusterSource) Exec(ctx context.Context, ns, pod, container string, argv []string) ([]byte, error) {
@@ -52,8 +61,10 @@ func (c *clusterSource) Logs(ctx context.Context, ns, pod, container string) ([]
 }
 
 func (c *clusterSource) Events(ctx context.Context, ns string) ([]byte, error) {
-	var events corev1.EventList
-	if err := c.res.WithNamespace(ns).List(ctx, &events); err != nil {
+	// The clientset, not resources.WithNamespace, which would scope the shared
+	// Resources that teardown lists with.
+	events, err := c.cs.CoreV1().Events(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
 		return nil, err
 	}
 	return yaml.Marshal(events.Items)
@@ -61,9 +72,12 @@ func (c *clusterSource) Events(ctx context.Context, ns string) ([]byte, error) {
 
 func (c *clusterSource) Objects(ctx context.Context) ([]byte, error) {
 	var live []workload.Object
-	for _, o := range c.applied {
+	for _, o := range c.fixtures {
 		fresh := o.DeepCopyObject().(workload.Object)
 		if err := c.res.Get(ctx, o.GetName(), o.GetNamespace(), fresh); err != nil {
+			if apierrors.IsNotFound(err) {
+				continue // the setup failed before creating it
+			}
 			return nil, fmt.Errorf("get %s/%s: %v", o.GetNamespace(), o.GetName(), err)
 		}
 		if secret, ok := fresh.(*corev1.Secret); ok {

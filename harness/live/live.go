@@ -11,6 +11,7 @@ import (
 
 	istioscheme "istio.io/client-go/pkg/clientset/versioned/scheme"
 	"k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/e2e-framework/pkg/features"
 
 	"istio-egress-conformance/harness/cluster"
 	"istio-egress-conformance/harness/command"
@@ -18,6 +19,7 @@ import (
 	"istio-egress-conformance/harness/preflight"
 	"istio-egress-conformance/harness/workload"
 	"istio-egress-conformance/reports"
+	"istio-egress-conformance/scenarios"
 )
 
 func init() {
@@ -35,23 +37,26 @@ type Run struct {
 	Runner   command.Runner
 	Progress io.Writer
 
+	catalog        []scenarios.Entry
 	kind           *cluster.Kind // set when this run created the cluster
 	installedIstio bool
-	// createdIstioNamespace is false when istio-system existed before the run.
-	createdIstioNamespace bool
-	serverCreated         bool
-	ca                    *workload.CA
-	serverIP              string
-	corefile              *string // the CoreDNS Corefile before the override; nil when not overridden
+	ca             *workload.CA
+	serverIP       string
+	corefile       *string // the CoreDNS Corefile before the override; nil when not overridden
 
 	mu      sync.Mutex
 	results reports.Run
 	failed  bool // a check failed: teardown exports the kind cluster's logs first
 }
 
-// New prepares a run after a successful preflight.
-func New(cfg config.Config, report preflight.Report, progress io.Writer) *Run {
-	return &Run{Cfg: cfg, Report: report, Runner: command.Exec{}, Progress: progress,
+// New prepares a run of the catalog after a successful preflight. With
+// E2E_UNIQUE_NAMESPACES=1 its scenarios' namespaces get the run id as suffix;
+// a scenario that cannot be renamed becomes a failing entry.
+func New(cfg config.Config, report preflight.Report, catalog []scenarios.Entry, progress io.Writer) *Run {
+	if cfg.UniqueNamespaces {
+		catalog = withUniqueNamespaces(catalog, cfg.RunID)
+	}
+	return &Run{Cfg: cfg, Report: report, Runner: command.Exec{}, Progress: progress, catalog: catalog,
 		results: reports.Run{Tier: reports.TierLive, Start: time.Now(), Environment: map[string]string{
 			"tier":              reports.TierLive,
 			"runID":             cfg.RunID,
@@ -84,9 +89,35 @@ func (r *Run) WriteReports() error {
 	return reports.WriteAll(r.Cfg.Artifacts, r.results)
 }
 
-// OwnerLabels mark what the run creates.
-func (r *Run) OwnerLabels() map[string]string {
-	return map[string]string{config.RunIDLabel: r.Cfg.RunID}
+// Features are the catalog's scenarios as e2e-framework features.
+func (r *Run) Features() []features.Feature {
+	feats := make([]features.Feature, len(r.catalog))
+	for i, e := range r.catalog {
+		feats[i] = r.Feature(e)
+	}
+	return feats
+}
+
+// scenarios are the catalog's scenarios that loaded.
+func (r *Run) scenarios() []scenarios.Scenario {
+	var ss []scenarios.Scenario
+	for _, e := range r.catalog {
+		if e.Err == nil {
+			ss = append(ss, e.Scenario)
+		}
+	}
+	return ss
+}
+
+func withUniqueNamespaces(catalog []scenarios.Entry, runID string) []scenarios.Entry {
+	out := make([]scenarios.Entry, len(catalog))
+	for i, e := range catalog {
+		out[i] = e
+		if e.Err == nil {
+			out[i].Scenario, out[i].Err = e.Scenario.WithNamespaceSuffix(runID)
+		}
+	}
+	return out
 }
 
 // Hermetic reports whether the run serves the external host itself.

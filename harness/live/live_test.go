@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
+	"io"
+
 	"istio-egress-conformance/harness/cluster"
 	"istio-egress-conformance/harness/command"
 	"istio-egress-conformance/harness/config"
@@ -31,12 +33,17 @@ func TestPhasePrintsWhatAndHowLong(t *testing.T) {
 }
 
 func TestKeptMessageSaysHowToRemove(t *testing.T) {
-	r := &Run{Cfg: config.Config{RunID: "abcd1234"}}
-	assert.Equal(t, "objects labelled egress-conformance.io/run-id=abcd1234 kept; remove them with: kubectl delete namespace -l egress-conformance.io/run-id=abcd1234", r.KeptMessage())
+	r := New(config.Config{RunID: "abcd1234"}, preflight.Report{Mode: preflight.ModeExisting}, scenarios.Builtin(), io.Discard)
+	assert.Equal(t, "objects labelled egress-conformance.io/run-id=abcd1234 kept; remove them with: "+
+		"kubectl delete destinationrule.networking.istio.io,virtualservice.networking.istio.io,serviceentry.networking.istio.io,namespaces -A -l egress-conformance.io/run-id=abcd1234",
+		r.KeptMessage())
 	original := "corefile"
 	r.corefile, r.installedIstio = &original, true
-	assert.Contains(t, r.KeptMessage(), "restore CoreDNS from the egress-conformance.io/original-corefile annotation of kube-system/coredns")
-	assert.Contains(t, r.KeptMessage(), "go tool helm uninstall istiod istio-base -n istio-system")
+	assert.Equal(t, "objects labelled egress-conformance.io/run-id=abcd1234 kept; remove them with: "+
+		"restore CoreDNS from the egress-conformance.io/original-corefile annotation of kube-system/coredns; "+
+		"then go tool helm uninstall istiod istio-base -n istio-system; "+
+		"then kubectl delete destinationrule.networking.istio.io,virtualservice.networking.istio.io,serviceentry.networking.istio.io,namespaces -A -l egress-conformance.io/run-id=abcd1234",
+		r.KeptMessage())
 	r.kind = &cluster.Kind{Name: "nightly"}
 	assert.Equal(t, `kind cluster "nightly" kept; remove it with: go tool kind delete cluster --name nightly`, r.KeptMessage())
 }
@@ -67,36 +74,69 @@ func planNames(r *Run) []string {
 }
 
 func TestTeardownPlans(t *testing.T) {
-	created := &Run{kind: &cluster.Kind{Name: "egress-conformance"}, installedIstio: true, serverCreated: true}
+	existing := preflight.Report{Mode: preflight.ModeExisting}
+	run := func(mutate func(r *Run)) *Run {
+		r := New(config.Config{RunID: "abcd1234"}, existing, scenarios.Builtin(), io.Discard)
+		mutate(r)
+		return r
+	}
+	const (
+		fixtures   = "delete DestinationRule, VirtualService, ServiceEntry labelled egress-conformance.io/run-id=abcd1234"
+		namespaces = "delete namespaces labelled egress-conformance.io/run-id=abcd1234"
+		helm       = "helm uninstall the releases labelled egress-conformance.io/run-id=abcd1234"
+	)
+
+	created := run(func(r *Run) { r.kind, r.installedIstio = &cluster.Kind{Name: "egress-conformance"}, true })
 	assert.Equal(t, []string{"delete kind cluster egress-conformance"}, planNames(created), "a created cluster goes whole")
 	created.failed = true
 	assert.Equal(t, []string{"kind export logs", "delete kind cluster egress-conformance"}, planNames(created))
 
 	original := "corefile"
-	reusedWithIstio := &Run{corefile: &original, serverCreated: true}
-	assert.Equal(t, []string{"restore the CoreDNS Corefile", "delete namespace egress-external"}, planNames(reusedWithIstio),
-		"a reused cluster keeps its Istio and everything the run did not create")
+	reusedWithIstio := run(func(r *Run) { r.corefile = &original })
+	assert.Equal(t, []string{"restore the CoreDNS Corefile", fixtures, namespaces}, planNames(reusedWithIstio),
+		"a reused cluster keeps its Istio; only what carries the run id goes")
 
-	reusedInstalled := &Run{installedIstio: true}
-	assert.Equal(t, []string{"helm uninstall istiod + base"}, planNames(reusedInstalled), "istio-system existed before: kept")
-	reusedInstalled.createdIstioNamespace = true
-	assert.Equal(t, []string{"helm uninstall istiod + base", "delete namespace istio-system"}, planNames(reusedInstalled))
+	reusedInstalled := run(func(r *Run) { r.installedIstio = true })
+	assert.Equal(t, []string{fixtures, helm, namespaces}, planNames(reusedInstalled),
+		"the releases go before their namespace (istio-system, when the run made it and so labelled it)")
 
-	assert.Empty(t, planNames(&Run{}), "nothing created, nothing deleted")
+	assert.Empty(t, planNames(&Run{}), "no cluster was had: nothing to delete")
 }
 
-func TestTeardownRunsAfterCancellation(t *testing.T) {
-	rec := &command.Recorder{}
-	var out bytes.Buffer
-	r := &Run{Cfg: config.Config{Keep: config.KeepNever}, Report: preflight.Report{Tools: map[string]string{"helm": "/bin/helm"}},
-		Runner: rec, Progress: &out, installedIstio: true}
-	cancelled, cancel := context.WithCancel(context.Background())
-	cancel()
-	_, err := r.Teardown()(cancelled, envconf.NewWithKubeConfig("/kc"))
-	require.NoError(t, err)
+func TestScenarioTeardownPlanSelectsTheScenario(t *testing.T) {
+	r := New(config.Config{RunID: "abcd1234"}, preflight.Report{Mode: preflight.ModeExisting}, scenarios.Builtin(), io.Discard)
+	var names []string
+	for _, s := range r.scenarioTeardownPlan(envconf.New(), r.scenarios()[0]) {
+		names = append(names, s.name)
+	}
 	assert.Equal(t, []string{
+		"delete DestinationRule, VirtualService, ServiceEntry labelled egress-conformance.io/run-id=abcd1234,egress-conformance.io/scenario=tetrate-https-egress",
+		"delete namespaces labelled egress-conformance.io/run-id=abcd1234,egress-conformance.io/scenario=tetrate-https-egress",
+	}, names, "fixtures first, in reverse order of application, then namespaces")
+}
+
+func TestUniqueNamespacesRenameTheCatalog(t *testing.T) {
+	r := New(config.Config{RunID: "abcd1234", UniqueNamespaces: true}, preflight.Report{}, scenarios.Builtin(), io.Discard)
+	var clients []string
+	for _, s := range r.scenarios() {
+		clients = append(clients, s.Client.Namespace)
+	}
+	assert.Equal(t, []string{"tetrate-abcd1234", "tetrate-abcd1234", "egress-other-abcd1234"}, clients)
+	assert.Equal(t, "egress-external-abcd1234", r.serverNamespace())
+	assert.Equal(t, "egress-external", New(config.Config{RunID: "abcd1234"}, preflight.Report{}, nil, io.Discard).serverNamespace())
+}
+
+func TestHelmUninstallStepFindsReleasesByLabel(t *testing.T) {
+	list := "/bin/helm list --namespace istio-system --selector egress-conformance.io/run-id=abcd1234 --short --kubeconfig /kc"
+	rec := &command.Recorder{Replies: map[string]command.Reply{list: {Out: []byte("istio-base\nistiod\n")}}}
+	r := &Run{Cfg: config.Config{RunID: "abcd1234"}, Report: preflight.Report{Mode: preflight.ModeExisting, Tools: map[string]string{"helm": "/bin/helm"}},
+		Runner: rec, installedIstio: true}
+	plan := r.teardownPlan(envconf.NewWithKubeConfig("/kc"))
+	require.Equal(t, "helm uninstall the releases labelled egress-conformance.io/run-id=abcd1234", plan[0].name)
+	require.NoError(t, plan[0].do(context.Background()))
+	assert.Equal(t, []string{
+		list,
 		"/bin/helm uninstall istiod --namespace istio-system --wait --timeout 5m --kubeconfig /kc",
 		"/bin/helm uninstall istio-base --namespace istio-system --wait --timeout 5m --kubeconfig /kc",
-	}, rec.Lines(), "a cancelled run still uninstalls what it installed")
-	assert.Contains(t, out.String(), "<== teardown: helm uninstall istiod + base: done")
+	}, rec.Lines())
 }

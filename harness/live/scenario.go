@@ -69,13 +69,12 @@ func (r *Run) Feature(e scenarios.Entry) features.Feature {
 	for k, v := range s.Labels {
 		b = b.WithLabel(k, v)
 	}
-	state := &scenarioState{}
 	b = b.Setup(func(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
-		if err := r.phase("scenario "+s.Name+": client and fixtures", func() error { return r.setupScenario(ctx, cfg, s, state) }); err != nil {
+		if err := r.phase("scenario "+s.Name+": client and fixtures", func() error { return r.setupScenario(ctx, cfg, s) }); err != nil {
 			r.record(reports.CheckResult{Scenario: s.Name, Check: "setup", Failures: []string{err.Error()}})
 			t.Error(err)
 			// e2e-framework skips a feature's Teardown after a fatal Setup: clean up here.
-			r.finishScenario(ctx, t, cfg, s, state)
+			r.finishScenario(ctx, t, cfg, s)
 			t.FailNow()
 		}
 		return ctx
@@ -87,62 +86,79 @@ func (r *Run) Feature(e scenarios.Entry) features.Feature {
 		})
 	}
 	return b.Teardown(func(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
-		r.finishScenario(ctx, t, cfg, s, state)
+		r.finishScenario(ctx, t, cfg, s)
 		return ctx
 	}).Feature()
 }
 
 // finishScenario collects diagnostics when the scenario failed, then removes
 // what its setup created.
-func (r *Run) finishScenario(ctx context.Context, t *testing.T, cfg *envconf.Config, s scenarios.Scenario, st *scenarioState) {
+func (r *Run) finishScenario(ctx context.Context, t *testing.T, cfg *envconf.Config, s scenarios.Scenario) {
 	if t.Failed() {
-		_ = r.phase("scenario "+s.Name+": collect diagnostics", func() error { return r.collectDiagnostics(ctx, cfg, s, st) })
+		_ = r.phase("scenario "+s.Name+": collect diagnostics", func() error { return r.collectDiagnostics(ctx, cfg, s) })
 	}
-	if err := r.phase("scenario "+s.Name+": remove fixtures and client", func() error { return r.teardownScenario(ctx, cfg, st) }); err != nil {
+	if err := r.teardownScenario(ctx, cfg, s); err != nil {
 		t.Error(err)
 	}
 }
 
-// scenarioState records what a scenario's setup created.
-type scenarioState struct {
-	namespace string // created by this scenario, deleted with everything in it
-	applied   []workload.Object
-}
-
-func (r *Run) setupScenario(ctx context.Context, cfg *envconf.Config, s scenarios.Scenario, st *scenarioState) error {
-	if err := r.applyScenario(ctx, cfg, s, st); err != nil {
+func (r *Run) setupScenario(ctx context.Context, cfg *envconf.Config, s scenarios.Scenario) error {
+	if err := r.applyScenario(ctx, cfg, s); err != nil {
 		return err
 	}
 	return awaitClient(ctx, cfg, s.Client.Namespace)
 }
 
-// applyScenario creates the client namespace, its CA objects and pod, then the
-// fixtures, each labelled with the run id; st records them as they are made.
-func (r *Run) applyScenario(ctx context.Context, cfg *envconf.Config, s scenarios.Scenario, st *scenarioState) error {
+// applyScenario creates the client namespace, its CA objects and pod, the
+// namespaces the fixtures name that do not exist yet, then the fixtures; all
+// labelled with the run id and the scenario, which is how teardown finds them.
+func (r *Run) applyScenario(ctx context.Context, cfg *envconf.Config, s scenarios.Scenario) error {
 	res := cfg.Client().Resources()
+	owner := r.ownerLabels(s.Name)
 	var ca []byte
 	if r.ca != nil {
 		ca = r.ca.CertPEM
 	}
-	objs := workload.ClientObjects(workload.ClientOptions{Namespace: s.Client.Namespace, Image: r.Cfg.ClientImage, Labels: r.OwnerLabels(), CA: ca})
-	if err := createAll(ctx, res, objs[:1]); err != nil {
+	objs := workload.ClientObjects(workload.ClientOptions{Namespace: s.Client.Namespace, Image: r.Cfg.ClientImage, Labels: owner, CA: ca})
+	if err := createAll(ctx, res, objs); err != nil {
 		return err
 	}
-	st.namespace = s.Client.Namespace
-	if err := createAll(ctx, res, objs[1:]); err != nil {
+	missing, err := missingNamespaces(ctx, res, s)
+	if err != nil {
 		return err
+	}
+	for _, ns := range missing {
+		if err := createAll(ctx, res, []workload.Object{workload.PlainNamespace(ns, owner)}); err != nil {
+			return err
+		}
 	}
 	for _, f := range s.Resolved {
 		for _, o := range f.Objects {
 			obj := o.Object.DeepCopyObject().(workload.Object)
-			obj.SetLabels(labels.Merge(obj.GetLabels(), r.OwnerLabels()))
+			obj.SetLabels(labels.Merge(obj.GetLabels(), owner))
 			if err := createAll(ctx, res, []workload.Object{obj}); err != nil {
 				return fmt.Errorf("fixture %s document %d: %v", f.Name, o.Doc, err)
 			}
-			st.applied = append(st.applied, obj)
 		}
 	}
 	return nil
+}
+
+// missingNamespaces are the namespaces the fixtures put objects in that
+// neither exist nor come with the fixtures. A namespace that exists is used as
+// is and never deleted; only the run's labelled objects in it are.
+func missingNamespaces(ctx context.Context, res *resources.Resources, s scenarios.Scenario) ([]string, error) {
+	var missing []string
+	for _, ns := range s.FixtureNamespaces() {
+		err := res.Get(ctx, ns, "", &corev1.Namespace{})
+		switch {
+		case apierrors.IsNotFound(err):
+			missing = append(missing, ns)
+		case err != nil:
+			return nil, fmt.Errorf("look for namespace %s: %v", ns, err)
+		}
+	}
+	return missing, nil
 }
 
 // awaitClient waits for the client pod to be Ready with its sidecar.
@@ -161,20 +177,21 @@ func awaitClient(ctx context.Context, cfg *envconf.Config, ns string) error {
 	return nil
 }
 
-// teardownScenario removes what setupScenario created. It outlives a cancelled
+// scenarioTeardownPlan deletes the scenario's objects by their labels: the
+// fixtures' kinds first, then its namespaces with the client in them.
+func (r *Run) scenarioTeardownPlan(cfg *envconf.Config, s scenarios.Scenario) []teardownStep {
+	selector := r.ownerSelector(s.Name)
+	return append(deleteKindsSteps(cfg, fixtureKinds(s), selector), deleteNamespacesStep(cfg, selector))
+}
+
+// teardownScenario runs the scenario's teardown plan. It outlives a cancelled
 // run (Ctrl-C) within a bound, so a shared cluster is left clean.
-func (r *Run) teardownScenario(ctx context.Context, cfg *envconf.Config, st *scenarioState) error {
+func (r *Run) teardownScenario(ctx context.Context, cfg *envconf.Config, s scenarios.Scenario) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
 	defer cancel()
-	res := cfg.Client().Resources()
 	var errs []error
-	for i := len(st.applied) - 1; i >= 0; i-- {
-		if err := res.Delete(ctx, st.applied[i]); err != nil && !apierrors.IsNotFound(err) {
-			errs = append(errs, err)
-		}
-	}
-	if st.namespace != "" {
-		errs = append(errs, deleteNamespace(ctx, res, st.namespace))
+	for _, step := range r.scenarioTeardownPlan(cfg, s) {
+		errs = append(errs, r.phase("scenario "+s.Name+": "+step.name, func() error { return step.do(ctx) }))
 	}
 	return errors.Join(errs...)
 }

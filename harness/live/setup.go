@@ -8,7 +8,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 	"sigs.k8s.io/e2e-framework/klient/wait"
 	"sigs.k8s.io/e2e-framework/klient/wait/conditions"
@@ -22,9 +21,9 @@ import (
 )
 
 // Setup returns the environment's setup steps, in order.
-func (r *Run) Setup(hosts []string) []env.Func {
+func (r *Run) Setup() []env.Func {
 	return []env.Func{r.setupCluster, r.setupIstio, func(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
-		return ctx, r.setupExternalHost(ctx, cfg, hosts)
+		return ctx, r.setupExternalHost(ctx, cfg, Hosts(r.catalog))
 	}}
 }
 
@@ -55,11 +54,17 @@ func (r *Run) setupIstio(ctx context.Context, cfg *envconf.Config) (context.Cont
 	if !apierrors.IsNotFound(err) {
 		return ctx, fmt.Errorf("istio: cannot look for an existing istiod: %v", err)
 	}
-	var ns corev1.Namespace
-	nsErr := res.Get(ctx, istio.Namespace, "", &ns)
+	nsErr := res.Get(ctx, istio.Namespace, "", &corev1.Namespace{})
+	if nsErr != nil && !apierrors.IsNotFound(nsErr) {
+		return ctx, fmt.Errorf("istio: cannot look for namespace %s: %v", istio.Namespace, nsErr)
+	}
 	return ctx, r.phase("istio: helm install base + istiod "+r.Cfg.IstioVersion+" (ALLOW_ANY)", func() error {
+		if nsErr != nil { // made by the run, so labelled and deleted with its namespaces
+			if err := createAll(ctx, res, []workload.Object{workload.PlainNamespace(istio.Namespace, r.ownerLabels(""))}); err != nil {
+				return err
+			}
+		}
 		r.installedIstio = true
-		r.createdIstioNamespace = apierrors.IsNotFound(nsErr)
 		if err := istio.Run(ctx, r.Runner, istio.InstallCommands(r.Report.Tools["helm"], cfg.KubeconfigFile(), r.Cfg)); err != nil {
 			return err
 		}
@@ -84,8 +89,8 @@ func (r *Run) setupExternalHost(ctx context.Context, cfg *envconf.Config, hosts 
 		if err != nil {
 			return err
 		}
-		objs := workload.ServerObjects(workload.ServerOptions{Image: r.Cfg.ServerImage, Labels: r.OwnerLabels(), Hosts: hosts, CertPEM: certPEM, KeyPEM: keyPEM})
-		r.serverCreated = true
+		objs := workload.ServerObjects(workload.ServerOptions{Namespace: r.serverNamespace(), Image: r.Cfg.ServerImage, Labels: r.ownerLabels(""),
+			Hosts: hosts, CertPEM: certPEM, KeyPEM: keyPEM})
 		if err := createAll(ctx, res, objs); err != nil {
 			return err
 		}
@@ -138,19 +143,11 @@ func createAll(ctx context.Context, res *resources.Resources, objs []workload.Ob
 	return nil
 }
 
-// deleteNamespace deletes a namespace the run created and waits until it is gone,
-// so that the next scenario can create it again.
-func deleteNamespace(ctx context.Context, res *resources.Resources, name string) error {
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-	if err := res.Delete(ctx, ns); err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("delete namespace %s: %v", name, err)
+// serverNamespace is the hermetic host's namespace, with the run id as suffix
+// under E2E_UNIQUE_NAMESPACES=1.
+func (r *Run) serverNamespace() string {
+	if r.Cfg.UniqueNamespaces {
+		return workload.ServerNamespace + "-" + r.Cfg.RunID
 	}
-	if err := wait.For(conditions.New(res).ResourceDeleted(ns), wait.WithTimeout(namespaceDeleteTimeout), wait.WithContext(ctx)); err != nil {
-		return fmt.Errorf("namespace %s still terminating after %s: %v", name, namespaceDeleteTimeout, err)
-	}
-	return nil
+	return workload.ServerNamespace
 }
-
-// namespaceDeleteTimeout bounds the wait for a namespace to go; a variable so
-// that tests against an API server without a namespace controller can shorten it.
-var namespaceDeleteTimeout = 3 * time.Minute

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -13,6 +14,7 @@ import (
 
 	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/istio"
+	"istio-egress-conformance/harness/preflight"
 	"istio-egress-conformance/harness/workload"
 )
 
@@ -46,7 +48,10 @@ type teardownStep struct {
 	do   func(ctx context.Context) error
 }
 
-// teardownPlan lists what teardown does, given what the run created.
+// teardownPlan lists what teardown does, given what the run created. On a
+// cluster the run did not create, it deletes by the run-id label only: what
+// scenario teardowns left behind, the releases it installed, then its
+// namespaces (the hermetic host's, and istio-system if it made it).
 func (r *Run) teardownPlan(cfg *envconf.Config) []teardownStep {
 	var plan []teardownStep
 	if r.kind != nil {
@@ -58,25 +63,20 @@ func (r *Run) teardownPlan(cfg *envconf.Config) []teardownStep {
 		// Everything lives in the cluster: deleting it is the whole teardown.
 		return append(plan, teardownStep{"delete kind cluster " + r.kind.Name, r.kind.Destroy})
 	}
+	if r.Report.Mode != preflight.ModeExisting {
+		return nil // no cluster was had: nothing was created
+	}
 	if r.corefile != nil {
 		plan = append(plan, teardownStep{"restore the CoreDNS Corefile", func(ctx context.Context) error { return r.restoreDNS(ctx, cfg) }})
 	}
-	if r.serverCreated {
-		plan = append(plan, teardownStep{"delete namespace " + workload.ServerNamespace, func(ctx context.Context) error {
-			return deleteNamespace(ctx, cfg.Client().Resources(), workload.ServerNamespace)
-		}})
-	}
+	selector := r.ownerSelector("")
+	plan = append(plan, deleteKindsSteps(cfg, fixtureKinds(r.scenarios()...), selector)...)
 	if r.installedIstio {
-		plan = append(plan, teardownStep{"helm uninstall istiod + base", func(ctx context.Context) error {
-			return istio.Run(ctx, r.Runner, istio.UninstallCommands(r.Report.Tools["helm"], cfg.KubeconfigFile()))
+		plan = append(plan, teardownStep{"helm uninstall the releases labelled " + selector, func(ctx context.Context) error {
+			return istio.Uninstall(ctx, r.Runner, r.Report.Tools["helm"], cfg.KubeconfigFile(), r.Cfg.RunID)
 		}})
-		if r.createdIstioNamespace {
-			plan = append(plan, teardownStep{"delete namespace " + istio.Namespace, func(ctx context.Context) error {
-				return deleteNamespace(ctx, cfg.Client().Resources(), istio.Namespace)
-			}})
-		}
 	}
-	return plan
+	return append(plan, deleteNamespacesStep(cfg, selector))
 }
 
 func (r *Run) anyFailed() bool {
@@ -85,19 +85,26 @@ func (r *Run) anyFailed() bool {
 	return r.failed
 }
 
-// KeptMessage says what a kept run left behind and how to remove it.
+// KeptMessage says what a kept run left behind and how to remove it, in the
+// order teardown would.
 func (r *Run) KeptMessage() string {
 	if r.kind != nil {
 		return fmt.Sprintf("kind cluster %q kept; remove it with: go tool kind delete cluster --name %s", r.kind.Name, r.kind.Name)
 	}
-	msg := fmt.Sprintf("objects labelled %s=%s kept; remove them with: kubectl delete namespace -l %s=%s", config.RunIDLabel, r.Cfg.RunID, config.RunIDLabel, r.Cfg.RunID)
+	selector := r.ownerSelector("")
+	steps := []string{}
 	if r.corefile != nil {
-		msg += fmt.Sprintf("; restore CoreDNS from the %s annotation of %s/%s", workload.OriginalCorefileAnnotation, workload.CoreDNSNamespace, workload.CoreDNSConfigMap)
+		steps = append(steps, fmt.Sprintf("restore CoreDNS from the %s annotation of %s/%s", workload.OriginalCorefileAnnotation, workload.CoreDNSNamespace, workload.CoreDNSConfigMap))
 	}
 	if r.installedIstio {
-		msg += "; uninstall Istio with: go tool helm uninstall istiod istio-base -n " + istio.Namespace
+		steps = append(steps, "go tool helm uninstall istiod istio-base -n "+istio.Namespace)
 	}
-	return msg
+	var resources []string
+	for _, k := range fixtureKinds(r.scenarios()...) {
+		resources = append(resources, strings.ToLower(k.GroupKind().String()))
+	}
+	steps = append(steps, fmt.Sprintf("kubectl delete %s -A -l %s", strings.Join(append(resources, "namespaces"), ","), selector))
+	return fmt.Sprintf("objects labelled %s kept; remove them with: %s", selector, strings.Join(steps, "; then "))
 }
 
 func (r *Run) restoreDNS(ctx context.Context, cfg *envconf.Config) error {

@@ -34,11 +34,7 @@ type ClientOptions struct {
 // ClientObjects are the client namespace's objects, in creation order:
 // namespace (sidecar injection on), CA config (hermetic mode), then the pod.
 func ClientObjects(o ClientOptions) []Object {
-	ns := &corev1.Namespace{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
-		ObjectMeta: metav1.ObjectMeta{Name: o.Namespace, Labels: labels.Merge(o.Labels, map[string]string{"istio-injection": "enabled"})},
-	}
-	objs := []Object{ns}
+	objs := []Object{PlainNamespace(o.Namespace, labels.Merge(o.Labels, map[string]string{"istio-injection": "enabled"}))}
 	pod := clientPod(o)
 	if o.CA != nil {
 		meta := metav1.ObjectMeta{Name: CASecretName, Namespace: o.Namespace, Labels: o.Labels}

@@ -23,8 +23,10 @@ const (
 
 // ServerOptions shape the hermetic host.
 type ServerOptions struct {
-	Image  string
-	Labels map[string]string
+	// Namespace is ServerNamespace, or that with the run id as suffix.
+	Namespace string
+	Image     string
+	Labels    map[string]string
 	// Hosts are the names the certificate covers (the check URLs' hosts and the SNI).
 	Hosts   []string
 	CertPEM []byte
@@ -37,12 +39,9 @@ type ServerOptions struct {
 // the real host on the Internet.
 func ServerObjects(o ServerOptions) []Object {
 	meta := func(name string) metav1.ObjectMeta {
-		return metav1.ObjectMeta{Name: name, Namespace: ServerNamespace, Labels: o.Labels}
+		return metav1.ObjectMeta{Name: name, Namespace: o.Namespace, Labels: o.Labels}
 	}
-	ns := &corev1.Namespace{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
-		ObjectMeta: metav1.ObjectMeta{Name: ServerNamespace, Labels: labels.Merge(o.Labels, map[string]string{"istio-injection": "disabled"})},
-	}
+	ns := PlainNamespace(o.Namespace, labels.Merge(o.Labels, map[string]string{"istio-injection": "disabled"}))
 	secret := &corev1.Secret{
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}, ObjectMeta: meta(ServerTLSSecret),
 		Type: corev1.SecretTypeTLS,
@@ -54,7 +53,7 @@ func ServerObjects(o ServerOptions) []Object {
 	}
 	pod := &corev1.Pod{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
-		ObjectMeta: metav1.ObjectMeta{Name: ServerPodName, Namespace: ServerNamespace, Labels: labels.Merge(o.Labels, map[string]string{"app": ServerPodName})},
+		ObjectMeta: metav1.ObjectMeta{Name: ServerPodName, Namespace: o.Namespace, Labels: labels.Merge(o.Labels, map[string]string{"app": ServerPodName})},
 		Spec: corev1.PodSpec{
 			TerminationGracePeriodSeconds: ptr(int64(1)),
 			Containers: []corev1.Container{{

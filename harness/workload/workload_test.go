@@ -67,10 +67,13 @@ func TestHasSidecar(t *testing.T) {
 }
 
 func TestServerObjects(t *testing.T) {
-	objs := decodeBack(t, ServerObjects(ServerOptions{Image: "nginx:1.27.3-alpine", Labels: runLabels,
+	objs := decodeBack(t, ServerObjects(ServerOptions{Namespace: "egress-external-abcd1234", Image: "nginx:1.27.3-alpine", Labels: runLabels,
 		Hosts: []string{"www.tetrate.io", "tetrate.io"}, CertPEM: []byte("CERT"), KeyPEM: []byte("KEY")}))
+	for _, o := range objs[1:] {
+		assert.Equal(t, "egress-external-abcd1234", o.Object.GetNamespace(), "%s", o)
+	}
 	ns := objs[0].Object.(*corev1.Namespace)
-	assert.Equal(t, ServerNamespace, ns.Name)
+	assert.Equal(t, "egress-external-abcd1234", ns.Name)
 	assert.Equal(t, "disabled", ns.Labels["istio-injection"], "the external host must not join the mesh")
 	secret := objs[1].Object.(*corev1.Secret)
 	assert.Equal(t, corev1.SecretTypeTLS, secret.Type)

@@ -1,0 +1,89 @@
+package scenarios
+
+import (
+	"fmt"
+	"slices"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"istio-egress-conformance/harness/fixture"
+)
+
+// meshRootNamespace is Istio's root namespace: config there applies to the
+// whole mesh, so it keeps its name when namespaces get a suffix.
+const meshRootNamespace = "istio-system"
+
+// FixtureNamespaces are the namespaces the fixtures put objects in, in order
+// of first use, leaving out the client's and those the fixtures create.
+func (s Scenario) FixtureNamespaces() []string {
+	created := map[string]bool{s.Client.Namespace: true}
+	for _, o := range s.fixtureObjects() {
+		if isNamespace(o) {
+			created[o.Object.GetName()] = true
+		}
+	}
+	var used []string
+	for _, o := range s.fixtureObjects() {
+		ns := o.Object.GetNamespace()
+		if ns != "" && !created[ns] && !slices.Contains(used, ns) {
+			used = append(used, ns)
+		}
+	}
+	return used
+}
+
+// WithNamespaceSuffix returns a copy of the scenario whose namespaces (the
+// client's, the fixtures' and the Namespace objects among them) end in
+// "-"+suffix, so that two runs can share a cluster. Istio's root namespace
+// keeps its name. See fixture.File.RenameNamespaces for what is rewritten.
+func (s Scenario) WithNamespaceSuffix(suffix string) (Scenario, error) {
+	rename := map[string]string{}
+	add := func(ns string) error {
+		if ns == "" || ns == meshRootNamespace || rename[ns] != "" {
+			return nil
+		}
+		renamed := ns + "-" + suffix
+		if errs := validation.IsDNS1123Label(renamed); len(errs) > 0 {
+			return fmt.Errorf("scenario %s: namespace %q with the run id suffix is %q, not a namespace name: %s (E2E_UNIQUE_NAMESPACES=1 needs names of at most %d characters)",
+				s.File, ns, renamed, errs[0], validation.DNS1123LabelMaxLength-len(suffix)-1)
+		}
+		rename[ns] = renamed
+		return nil
+	}
+	if err := add(s.Client.Namespace); err != nil {
+		return Scenario{}, err
+	}
+	for _, o := range s.fixtureObjects() {
+		name := o.Object.GetNamespace()
+		if isNamespace(o) {
+			name = o.Object.GetName()
+		}
+		if err := add(name); err != nil {
+			return Scenario{}, err
+		}
+	}
+	out := s
+	out.Client.Namespace = rename[s.Client.Namespace]
+	out.Resolved = make([]fixture.File, len(s.Resolved))
+	for i, f := range s.Resolved {
+		renamed, err := f.RenameNamespaces(rename)
+		if err != nil {
+			return Scenario{}, fmt.Errorf("scenario %s: %v", s.File, err)
+		}
+		out.Resolved[i] = renamed
+	}
+	return out, nil
+}
+
+func (s Scenario) fixtureObjects() []fixture.Object {
+	var objs []fixture.Object
+	for _, f := range s.Resolved {
+		objs = append(objs, f.Objects...)
+	}
+	return objs
+}
+
+func isNamespace(o fixture.Object) bool {
+	gvk := o.Object.GetObjectKind().GroupVersionKind()
+	return gvk.Group == "" && gvk.Kind == "Namespace"
+}

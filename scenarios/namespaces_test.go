@@ -1,0 +1,96 @@
+package scenarios
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func builtinScenario(t *testing.T, id string) Scenario {
+	t.Helper()
+	for _, e := range Builtin() {
+		if e.ID == id {
+			require.NoError(t, e.Err)
+			return e.Scenario
+		}
+	}
+	t.Fatalf("no built-in scenario %s", id)
+	return Scenario{}
+}
+
+func namespacesOf(s Scenario) []string {
+	var out []string
+	for _, o := range s.fixtureObjects() {
+		out = append(out, o.Object.GetNamespace())
+	}
+	return out
+}
+
+func TestFixtureNamespaces(t *testing.T) {
+	assert.Empty(t, builtinScenario(t, "tetrate-https-egress").FixtureNamespaces(), "the seed's objects live in the client's namespace")
+	assert.Equal(t, []string{"tetrate"}, builtinScenario(t, "tetrate-other-namespace").FixtureNamespaces())
+}
+
+func TestWithNamespaceSuffix(t *testing.T) {
+	other := builtinScenario(t, "tetrate-other-namespace")
+	renamed, err := other.WithNamespaceSuffix("abcd1234")
+	require.NoError(t, err)
+	assert.Equal(t, "egress-other-abcd1234", renamed.Client.Namespace)
+	assert.Equal(t, []string{"tetrate-abcd1234", "tetrate-abcd1234", "tetrate-abcd1234"}, namespacesOf(renamed))
+	assert.Equal(t, []string{"tetrate-abcd1234"}, renamed.FixtureNamespaces(), "the client still sits apart from the fixtures")
+	assert.Equal(t, "egress-other", other.Client.Namespace, "the original is not modified")
+	assert.Equal(t, []string{"tetrate", "tetrate", "tetrate"}, namespacesOf(other))
+
+	seed, err := builtinScenario(t, "tetrate-https-egress").WithNamespaceSuffix("abcd1234")
+	require.NoError(t, err)
+	assert.Equal(t, "tetrate-abcd1234", seed.Client.Namespace)
+	assert.Empty(t, seed.FixtureNamespaces(), "client and fixtures still share one namespace")
+}
+
+func TestWithNamespaceSuffixKeepsTheRootNamespaceAndRenamesNamespaceObjects(t *testing.T) {
+	dir := fstest.MapFS{
+		"mesh.yaml": {Data: []byte(strings.Replace(validScenario, "fixtures: [tetrate.yaml]", "fixtures: [team.yaml]", 1))},
+		"team.yaml": {Data: []byte(`apiVersion: v1
+kind: Namespace
+metadata: {name: team}
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: istio-system}
+spec:
+  outboundTrafficPolicy: {mode: ALLOW_ANY}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: ext, namespace: team}
+spec:
+  hosts: [ext.example.com]
+  ports: [{number: 443, name: tls, protocol: TLS}]
+  resolution: DNS
+`)},
+	}
+	entries, err := Load(dir, "test")
+	require.NoError(t, err)
+	require.NoError(t, entries[0].Err)
+	s := entries[0].Scenario
+	assert.Equal(t, []string{"istio-system"}, s.FixtureNamespaces(), "team comes with the fixtures")
+
+	renamed, err := s.WithNamespaceSuffix("x1")
+	require.NoError(t, err)
+	objs := renamed.fixtureObjects()
+	assert.Equal(t, "team-x1", objs[0].Object.GetName())
+	assert.Equal(t, "istio-system", objs[1].Object.GetNamespace(), "mesh-wide config stays in the root namespace")
+	assert.Equal(t, "team-x1", objs[2].Object.GetNamespace())
+	assert.Equal(t, "tetrate-x1", renamed.Client.Namespace)
+}
+
+func TestWithNamespaceSuffixRejectsTooLongNames(t *testing.T) {
+	s := builtinScenario(t, "tetrate-https-egress")
+	s.Client.Namespace = strings.Repeat("n", 60)
+	_, err := s.WithNamespaceSuffix("abcd1234")
+	assert.EqualError(t, err, `scenario scenarios/tetrate-https-egress.yaml: namespace "`+s.Client.Namespace+`" with the run id suffix is "`+s.Client.Namespace+
+		`-abcd1234", not a namespace name: must be no more than 63 characters (E2E_UNIQUE_NAMESPACES=1 needs names of at most 54 characters)`)
+}
