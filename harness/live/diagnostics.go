@@ -41,8 +41,8 @@ func (r *Run) collectDiagnostics(ctx context.Context, cfg *envconf.Config, s sce
 
 // clusterSource reads diagnostics from the cluster.
 type clusterSource struct {
-	res     *resources.Resources
-	cs      kubernetes.Interface
+	res *resources.Resources
+	cs  kubernetes.Interface
 	// fixtures are the scenario's fixture objects, read back by name.
 	fixtures []workload.Object
 }
