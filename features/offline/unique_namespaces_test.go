@@ -1,0 +1,33 @@
+package offline
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"istio-egress-conformance/harness/offline"
+	"istio-egress-conformance/scenarios"
+)
+
+// TestUniqueNamespacesKeepEveryOutcome runs the built-in catalog with the
+// namespaces the live tier uses under E2E_UNIQUE_NAMESPACES=1 through Istio's
+// translation: the rename must not change a single prediction (the seed's
+// exportTo "." still reaches its client, the other namespace still does not).
+func TestUniqueNamespacesKeepEveryOutcome(t *testing.T) {
+	for _, e := range scenarios.Builtin() {
+		t.Run(e.ID, func(t *testing.T) {
+			require.NoError(t, e.Err)
+			renamed, err := e.Scenario.WithNamespaceSuffix("abcd1234")
+			require.NoError(t, err)
+			want, err := offline.Predict(e.Scenario)
+			require.NoError(t, err)
+			got, err := offline.Predict(renamed)
+			require.NoError(t, err)
+			assert.Equal(t, want, got)
+			for i, c := range renamed.Checks {
+				assert.Empty(t, offline.Verify(c.Expect, got[i]), "%s/%s", e.ID, c.Name)
+			}
+		})
+	}
+}
