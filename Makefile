@@ -57,10 +57,14 @@ lint:
 FUZZTIME ?= 60s
 # Minimizing each new input (60s by default) would eat the whole budget of the curl target.
 FUZZFLAGS ?= -fuzzminimizetime 0
+# package:target, one per fuzz target; each has a seed corpus in <package>/testdata/fuzz/<target>.
+FUZZ_TARGETS = harness/fixture:FuzzParse harness/fixture:FuzzRenameNamespaces scenarios:FuzzParse \
+	scenarios:FuzzParseDuration harness/curl:FuzzParse harness/config:FuzzFromEnv harness/workload:FuzzOverrideCorefile
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./harness/fixture/
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./scenarios/
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./harness/curl/
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $$t for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./$${t%%:*}/; \
+	done
 
 ## bench: the offline engine's benchmarks
 bench:

@@ -129,3 +129,24 @@ func TestOverrideCorefile(t *testing.T) {
 	_, err = OverrideCorefile(kindCorefile, "10.0.0.1", nil)
 	assert.ErrorContains(t, err, "no host names")
 }
+
+// FuzzOverrideCorefile edits arbitrary Corefiles: it refuses, or it inserts
+// exactly the override block and leaves every other byte as it was, so that
+// the annotation it keeps restores the original exactly.
+// The seed corpus is in testdata/fuzz/FuzzOverrideCorefile.
+func FuzzOverrideCorefile(f *testing.F) {
+	f.Add(kindCorefile)
+	const block = "    # egress-conformance override\n    hosts {\n        10.244.0.7 www.tetrate.io tetrate.io\n        fallthrough\n    }\n"
+	f.Fuzz(func(t *testing.T, corefile string) {
+		got, err := OverrideCorefile(corefile, "10.244.0.7", []string{"www.tetrate.io", "tetrate.io"})
+		if err != nil {
+			require.True(t, strings.HasPrefix(err.Error(), "coredns override: "), err.Error())
+			require.NotContains(t, err.Error(), "\n")
+			return
+		}
+		require.Equal(t, strings.Count(corefile, overrideMarker)+1, strings.Count(got, overrideMarker))
+		require.Equal(t, corefile, strings.Replace(got, block, "", 1), "only the block was added")
+		_, err = OverrideCorefile(got, "10.244.0.7", []string{"www.tetrate.io"})
+		require.Error(t, err, "a second override is refused")
+	})
+}
