@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -16,6 +17,7 @@ import (
 
 	"istio-egress-conformance/harness/apiserver"
 	"istio-egress-conformance/harness/config"
+	"istio-egress-conformance/harness/istio"
 	"istio-egress-conformance/harness/preflight"
 	"istio-egress-conformance/harness/workload"
 	"istio-egress-conformance/scenarios"
@@ -211,6 +213,28 @@ func TestAgainstAPIServer(t *testing.T) {
 		assertGoing(t, res, "tetrate-envtest5")
 		assertGoing(t, res, "egress-external-envtest5")
 		assertKept(t, res, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "other-run"}}, "another run's namespace")
+	})
+
+	t.Run("a pre-installed istiod is used as is, unless it blocks unknown hosts", func(t *testing.T) {
+		require.NoError(t, res.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: istio.Namespace}}))
+		app := map[string]string{"app": "istiod"}
+		require.NoError(t, res.Create(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: istio.Istiod, Namespace: istio.Namespace},
+			Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: app}, Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: app}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "discovery", Image: "istio/pilot:1.32.0"}}}}}}))
+		mesh := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: istio.MeshConfigMap, Namespace: istio.Namespace},
+			Data: map[string]string{istio.MeshConfigKey: "outboundTrafficPolicy:\n  mode: REGISTRY_ONLY\n"}}
+		require.NoError(t, res.Create(ctx, mesh))
+
+		r := testRun(t, "envtest7", false)
+		_, err := r.setupIstio(ctx, cfg)
+		assert.ErrorContains(t, err, "istio: the installed istiod has outboundTrafficPolicy.mode REGISTRY_ONLY (istio-system/istio)")
+		assert.False(t, r.installedIstio, "someone else's Istio: never uninstalled")
+
+		mesh.Data[istio.MeshConfigKey] = "outboundTrafficPolicy:\n  mode: ALLOW_ANY\n"
+		require.NoError(t, res.Update(ctx, mesh))
+		_, err = r.setupIstio(ctx, cfg)
+		assert.NoError(t, err)
+		assert.False(t, r.installedIstio)
 	})
 
 	t.Run("a cancelled setup leaves nothing behind", func(t *testing.T) {

@@ -49,7 +49,7 @@ func (r *Run) setupIstio(ctx context.Context, cfg *envconf.Config) (context.Cont
 	var existing appsv1.Deployment
 	err := res.Get(ctx, istio.Istiod, istio.Namespace, &existing)
 	if err == nil {
-		return ctx, r.phase("istio: istiod already runs in "+istio.Namespace+"; using it as is", func() error { return nil })
+		return ctx, r.phase("istio: istiod already runs in "+istio.Namespace+"; using it as is", func() error { return checkExistingIstio(ctx, res) })
 	}
 	if !apierrors.IsNotFound(err) {
 		return ctx, fmt.Errorf("istio: cannot look for an existing istiod: %v", err)
@@ -70,6 +70,20 @@ func (r *Run) setupIstio(ctx context.Context, cfg *envconf.Config) (context.Cont
 		}
 		return wait.For(conditions.New(res).DeploymentAvailable(istio.Istiod, istio.Namespace), wait.WithTimeout(5*time.Minute), wait.WithContext(ctx))
 	})
+}
+
+// checkExistingIstio refuses an istiod that would block unknown hosts. A
+// revisioned install has no "istio" ConfigMap; it is used unchecked.
+func checkExistingIstio(ctx context.Context, res *resources.Resources) error {
+	var cm corev1.ConfigMap
+	err := res.Get(ctx, istio.MeshConfigMap, istio.Namespace, &cm)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("istio: cannot read the mesh config %s/%s: %v", istio.Namespace, istio.MeshConfigMap, err)
+	}
+	return istio.CheckOutboundPolicy(cm.Data[istio.MeshConfigKey])
 }
 
 // setupExternalHost serves the hosts from an in-cluster HTTPS server signed by
