@@ -14,7 +14,11 @@ func Judge(e scenarios.Expect, r Result) []string {
 	var out []string
 	if r.ExitCode != ExitOK {
 		// No HTTP answer: every HTTP expectation fails, and curl's code says why.
-		return []string{fmt.Sprintf("no HTTP response: curl exit %d (%s)", r.ExitCode, r.ErrorMessage)}
+		msg := fmt.Sprintf("no HTTP response: curl exit %d (%s)", r.ExitCode, r.ErrorMessage)
+		if hint := r.Hint(); hint != "" {
+			msg += ": " + hint
+		}
+		return []string{msg}
 	}
 	if e.Status != 0 && e.Status != r.Status {
 		out = append(out, fmt.Sprintf("status: expected %d, observed %d", e.Status, r.Status))

@@ -25,6 +25,21 @@ const (
 	ExitCertificateFail = 60
 )
 
+// hints say, for a failed check, what a curl exit code usually means in this harness.
+var hints = map[int]string{
+	ExitResolve:         "the host did not resolve: is the CoreDNS override (hermetic) or the cluster's DNS (internet) in place?",
+	ExitConnect:         "nothing accepted the connection: is the external host up, and the sidecar's outbound policy ALLOW_ANY?",
+	ExitTimeout:         "no answer in time",
+	ExitTLSHandshake:    "the TLS handshake failed",
+	ExitRecvError:       "the connection was reset while reading the answer",
+	ExitCertificateFail: "the server certificate was not trusted: in hermetic mode curl trusts only the run's CA",
+}
+
+// Hint explains the exit code for a failure message; "" when it has nothing to add.
+func (r Result) Hint() string {
+	return hints[r.ExitCode]
+}
+
 // Result is one curl run as curl itself reported it.
 type Result struct {
 	// ExitCode is curl's exit code: 0, or 28 (timeout), 35 (TLS handshake), 6 (DNS) ...
