@@ -211,6 +211,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, out []byte) {
 		r, err := Parse(out)
 		if err != nil {
+			assert.NotContains(t, err.Error(), "\n", "one line")
 			return
 		}
 		assert.GreaterOrEqual(t, r.Status, 0)
