@@ -171,6 +171,14 @@ func TestAgainstAPIServer(t *testing.T) {
 		assertKept(t, res, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "tetrate-envtest3"}}, "not labelled: never deleted")
 	})
 
+	t.Run("a namespace an earlier scenario of the run kept is named as such", func(t *testing.T) {
+		r := testRun(t, "envtest8", true)
+		require.NoError(t, r.applyScenario(ctx, cfg, r.scenario(t, "tetrate-https-egress"))) // kept: no teardown
+		err := r.applyScenario(ctx, cfg, r.scenario(t, "tetrate-origination-control"))
+		assert.EqualError(t, err, "Namespace /tetrate-envtest8 already exists: scenario tetrate-https-egress of this run left it (kept by E2E_KEEP, or still terminating); "+
+			"give the scenarios different namespaces or run them one at a time with --feature")
+	})
+
 	t.Run("coredns override is restored exactly", func(t *testing.T) {
 		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: workload.CoreDNSConfigMap, Namespace: workload.CoreDNSNamespace},
 			Data: map[string]string{workload.CorefileKey: kindCorefile}}

@@ -48,6 +48,17 @@ func TestKeptMessageSaysHowToRemove(t *testing.T) {
 	assert.Equal(t, `kind cluster "nightly" kept; remove it with: go tool kind delete cluster --name nightly`, r.KeptMessage())
 }
 
+func TestKeepPolicies(t *testing.T) {
+	for keep, want := range map[string][2]bool{ // [passed, failed]
+		config.KeepNever:     {false, false},
+		config.KeepAlways:    {true, true},
+		config.KeepOnFailure: {false, true},
+	} {
+		r := &Run{Cfg: config.Config{Keep: keep}}
+		assert.Equal(t, want, [2]bool{r.keep(false), r.keep(true)}, keep)
+	}
+}
+
 func TestTeardownKeepsWhatE2EKeepSays(t *testing.T) {
 	var out bytes.Buffer
 	r := &Run{Cfg: config.Config{RunID: "abcd1234", Keep: config.KeepOnFailure}, Progress: &out, Runner: failRunner{t}}

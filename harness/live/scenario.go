@@ -97,6 +97,10 @@ func (r *Run) finishScenario(ctx context.Context, t *testing.T, cfg *envconf.Con
 	if t.Failed() {
 		_ = r.phase("scenario "+s.Name+": collect diagnostics", func() error { return r.collectDiagnostics(ctx, cfg, s) })
 	}
+	if r.keep(t.Failed()) {
+		fmt.Fprintf(r.Progress, "scenario %s: kept (E2E_KEEP=%s): objects labelled %s\n", s.Name, r.Cfg.Keep, r.ownerSelector(s.Name))
+		return
+	}
 	if err := r.teardownScenario(ctx, cfg, s); err != nil {
 		t.Error(err)
 	}

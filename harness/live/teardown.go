@@ -30,8 +30,8 @@ func (r *Run) Teardown() env.Func {
 	return func(_ context.Context, cfg *envconf.Config) (context.Context, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), teardownBudget)
 		defer cancel()
-		if keep := r.Cfg.Keep; keep == config.KeepAlways || keep == config.KeepOnFailure && r.anyFailed() {
-			fmt.Fprintf(r.Progress, "teardown skipped (E2E_KEEP=%s): %s\n", keep, r.KeptMessage())
+		if r.keep(r.anyFailed()) {
+			fmt.Fprintf(r.Progress, "teardown skipped (E2E_KEEP=%s): %s\n", r.Cfg.Keep, r.KeptMessage())
 			return ctx, nil
 		}
 		var errs []error
@@ -77,6 +77,11 @@ func (r *Run) teardownPlan(cfg *envconf.Config) []teardownStep {
 		}})
 	}
 	return append(plan, deleteNamespacesStep(cfg, selector))
+}
+
+// keep says whether E2E_KEEP keeps what a scenario, or the run, created.
+func (r *Run) keep(failed bool) bool {
+	return r.Cfg.Keep == config.KeepAlways || r.Cfg.Keep == config.KeepOnFailure && failed
 }
 
 func (r *Run) anyFailed() bool {
