@@ -107,9 +107,13 @@ func TestTeardownPlans(t *testing.T) {
 	assert.Equal(t, []string{"restore the CoreDNS Corefile", fixtures, namespaces}, planNames(reusedWithIstio),
 		"a reused cluster keeps its Istio; only what carries the run id goes")
 
-	reusedInstalled := run(func(r *Run) { r.installedIstio = true })
-	assert.Equal(t, []string{fixtures, helm, namespaces}, planNames(reusedInstalled),
-		"the releases go before their namespace (istio-system, when the run made it and so labelled it)")
+	// Cancelled runs: the plan covers what was made before the interrupt; the
+	// envtest and signal tests show it running on a context of its own.
+	cancelledInKindCreate := run(func(r *Run) { r.kind = &cluster.Kind{Name: "egress-conformance"} })
+	assert.Equal(t, []string{"delete kind cluster egress-conformance"}, planNames(cancelledInKindCreate), "a half-made cluster goes too")
+	cancelledInHelm := run(func(r *Run) { r.installedIstio = true })
+	assert.Equal(t, []string{fixtures, helm, namespaces}, planNames(cancelledInHelm),
+		"the releases that got installed are found by label, before their namespace goes (istio-system, when the run made it); no CoreDNS step, the override never happened")
 
 	assert.Empty(t, planNames(&Run{}), "no cluster was had: nothing to delete")
 }
