@@ -47,13 +47,20 @@ func Run(ctx context.Context, cfg config.Config, p Probes) (Report, error) {
 	var r Report
 	if cfg.Kubeconfig != "" {
 		v, err := p.APIServer(ctx, cfg.Kubeconfig)
+		if err := stopped(ctx, "reaching the API server in KUBECONFIG="+cfg.Kubeconfig); err != nil {
+			return r, err
+		}
 		if err != nil {
 			r.Missing = fmt.Sprintf("the cluster in KUBECONFIG=%s is unreachable: %s", cfg.Kubeconfig, oneLine(err))
 			return r, nil
 		}
 		r.Mode, r.ServerVersion = ModeExisting, v
 	} else {
-		if _, err := p.Runner.Run(ctx, "docker", "info", "--format", "{{.ServerVersion}}"); err != nil {
+		_, err := p.Runner.Run(ctx, "docker", "info", "--format", "{{.ServerVersion}}")
+		if err := stopped(ctx, "asking the Docker engine for its version (docker info)"); err != nil {
+			return r, err
+		}
+		if err != nil {
 			r.Missing = "no Docker engine for kind (" + oneLine(err) + ") and no KUBECONFIG for an existing cluster"
 			return r, nil
 		}
@@ -65,12 +72,24 @@ func Run(ctx context.Context, cfg config.Config, p Probes) (Report, error) {
 			continue
 		}
 		path, err := ToolPath(ctx, p.Runner, tool)
+		if err := stopped(ctx, "building the pinned tool "+tool+" (go tool -n "+tool+")"); err != nil {
+			return r, err
+		}
 		if err != nil {
 			return r, err
 		}
 		r.Tools[tool] = path
 	}
 	return r, nil
+}
+
+// stopped turns an expired or cancelled preflight into a line of its own,
+// rather than blaming the probe that happened to be running.
+func stopped(ctx context.Context, step string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("preflight stopped while %s: %v", step, err)
+	}
+	return nil
 }
 
 // ToolPath builds a tool pinned in go.mod and returns its binary's path

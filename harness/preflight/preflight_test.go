@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -82,4 +83,26 @@ func TestToolPathForReal(t *testing.T) {
 	assert.FileExists(t, path)
 	_, err = ToolPath(context.Background(), command.Exec{}, "no-such-tool")
 	assert.ErrorContains(t, err, "pinned tool no-such-tool (a tool directive in go.mod) could not be built")
+}
+
+func TestExpiredDeadlineIsItsOwnLine(t *testing.T) {
+	expired, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	killed := errors.New("signal: killed")
+	for name, tc := range map[string]struct {
+		cfg    config.Config
+		probes Probes
+		want   string
+	}{
+		"docker probe": {config.Config{}, Probes{Runner: &command.Recorder{Replies: map[string]command.Reply{"docker info --format {{.ServerVersion}}": {Err: killed}}}, APIServer: noAPIServer},
+			"preflight stopped while asking the Docker engine for its version (docker info): context deadline exceeded"},
+		"API server probe": {config.Config{Kubeconfig: "/kc"}, Probes{Runner: &command.Recorder{}, APIServer: func(context.Context, string) (string, error) { return "", killed }},
+			"preflight stopped while reaching the API server in KUBECONFIG=/kc: context deadline exceeded"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r, err := Run(expired, tc.cfg, tc.probes)
+			assert.EqualError(t, err, tc.want, "a deadline is not a missing cluster")
+			assert.Empty(t, r.Missing)
+		})
+	}
 }
