@@ -136,7 +136,8 @@ func TestOverrideCorefile(t *testing.T) {
 // The seed corpus is in testdata/fuzz/FuzzOverrideCorefile.
 func FuzzOverrideCorefile(f *testing.F) {
 	f.Add(kindCorefile)
-	const block = "    # egress-conformance override\n    hosts {\n        10.244.0.7 www.tetrate.io tetrate.io\n        fallthrough\n    }\n"
+	// The block's lines, each after a newline: the server block's line may be the last one.
+	const block = "\n    # egress-conformance override\n    hosts {\n        10.244.0.7 www.tetrate.io tetrate.io\n        fallthrough\n    }"
 	f.Fuzz(func(t *testing.T, corefile string) {
 		got, err := OverrideCorefile(corefile, "10.244.0.7", []string{"www.tetrate.io", "tetrate.io"})
 		if err != nil {
