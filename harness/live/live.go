@@ -6,6 +6,7 @@ package live
 import (
 	"fmt"
 	"io"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -125,15 +126,29 @@ func (r *Run) Hermetic() bool {
 	return r.Cfg.External == config.ExternalHermetic
 }
 
-// phase prints what a step does and, when it ends, how long it took.
+// phase prints what a step does and, when it ends, how long it took. Every
+// step of the run goes through it, so it also turns a panic into the step's
+// error: a bug in one step fails it, instead of killing the test binary
+// before teardown (a panic in a test goroutine cannot be recovered elsewhere).
 func (r *Run) phase(name string, step func() error) error {
 	fmt.Fprintf(r.Progress, "==> %s\n", name)
 	start := time.Now()
-	err := step()
+	err := r.recovered(step)
 	status := "done"
 	if err != nil {
 		status = "FAILED: " + err.Error()
 	}
 	fmt.Fprintf(r.Progress, "<== %s: %s in %s\n", name, status, time.Since(start).Round(100*time.Millisecond))
 	return err
+}
+
+// recovered runs step; a panic becomes a one-line error, its stack goes to the progress log.
+func (r *Run) recovered(step func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(r.Progress, "panic: %v\n%s", p, debug.Stack())
+			err = fmt.Errorf("panic: %v (stack above)", p)
+		}
+	}()
+	return step()
 }

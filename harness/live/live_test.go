@@ -32,6 +32,18 @@ func TestPhasePrintsWhatAndHowLong(t *testing.T) {
 	assert.Regexp(t, `^==> istio: install\n<== istio: install: done in [0-9.]+m?s\n==> cluster: create\n<== cluster: create: FAILED: no space left in [0-9.]+m?s\n$`, out.String())
 }
 
+func TestPhaseTurnsAPanicIntoTheStepsError(t *testing.T) {
+	var out bytes.Buffer
+	r := &Run{Progress: &out}
+	var m map[string]int
+	err := r.phase("check seed/http", func() error { m["x"]++; return nil })
+	assert.EqualError(t, err, "panic: assignment to entry in nil map (stack above)")
+	assert.Contains(t, out.String(), "panic: assignment to entry in nil map\ngoroutine ")
+	assert.Contains(t, out.String(), "live_test.go", "the stack names where it happened")
+	assert.Regexp(t, `<== check seed/http: FAILED: panic: assignment to entry in nil map \(stack above\) in [0-9.]+m?s\n$`, out.String())
+	assert.NoError(t, r.phase("teardown: next step", func() error { return nil }), "the run goes on to its teardown")
+}
+
 func TestKeptMessageSaysHowToRemove(t *testing.T) {
 	r := New(config.Config{RunID: "abcd1234"}, preflight.Report{Mode: preflight.ModeExisting}, scenarios.Builtin(), io.Discard)
 	assert.Equal(t, "objects labelled egress-conformance.io/run-id=abcd1234 kept; remove them with: "+

@@ -210,7 +210,7 @@ func (r *Run) assess(ctx context.Context, t *testing.T, cfg *envconf.Config, s s
 	argv := curl.Command(c.URL, opts)
 	var outcome converge.Outcome
 	var last curl.Result
-	_ = r.phase(fmt.Sprintf("check %s/%s: %s", s.Name, c.Name, c.URL), func() error {
+	err := r.phase(fmt.Sprintf("check %s/%s: %s", s.Name, c.Name, c.URL), func() error {
 		outcome = converge.Await(ctx, converge.Options{Consecutive: r.Cfg.Consecutive, Deadline: r.Cfg.CheckTimeout},
 			func(ctx context.Context) (string, []string, error) {
 				result, err := execCurl(ctx, res, s.Client.Namespace, argv)
@@ -225,6 +225,9 @@ func (r *Run) assess(ctx context.Context, t *testing.T, cfg *envconf.Config, s s
 		}
 		return nil
 	})
+	if err != nil && outcome.Reason == "" {
+		outcome.Reason = err.Error() // the check panicked
+	}
 	verdict := reports.CheckResult{Scenario: s.Name, Check: c.Name, URL: c.URL, Expect: c.Expect, Passed: outcome.Passed,
 		Duration: outcome.Elapsed, Live: &reports.LiveObservation{Last: last, Outcome: outcome}}
 	if !outcome.Passed {
