@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -39,11 +40,18 @@ func (l *lockedBuffer) String() string {
 
 // TestInterruptMidSetupRunsTeardown runs the live suite against a real API
 // server with a chart repository that never answers, so setup hangs in
-// `helm install`; a SIGINT then must stop helm and still run the teardown.
+// `helm install`; SIGINT (Ctrl-C) or SIGTERM (a cancelled CI job) then must
+// stop helm and still run the teardown.
 func TestInterruptMidSetupRunsTeardown(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts an API server and builds helm")
 	}
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) { interruptMidSetup(t, sig) })
+	}
+}
+
+func interruptMidSetup(t *testing.T, sig os.Signal) {
 	srv := apiserver.Start(t)
 	hanging := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
 	defer hanging.Close()
@@ -62,7 +70,7 @@ func TestInterruptMidSetupRunsTeardown(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	time.Sleep(time.Second) // helm is now waiting on the repository
-	require.NoError(t, cmd.Process.Signal(os.Interrupt))
+	require.NoError(t, cmd.Process.Signal(sig))
 
 	// The last step waits for the run's namespaces to go, which never happens
 	// without a namespace controller (envtest has none): once it has deleted
