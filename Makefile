@@ -6,7 +6,7 @@ export ARTIFACTS
 GO ?= go
 GOTESTSUM = $(GO) tool gotestsum
 
-.PHONY: test conformance offline lint fuzz bench
+.PHONY: test conformance offline lint fuzz bench sweep
 
 ## test: lint, then every test (offline tier, unit tests, the live tier's Kubernetes steps against a real
 ## kube-apiserver + etcd; the live suite itself skips without a cluster), JUnit in $(ARTIFACTS)
@@ -65,6 +65,11 @@ fuzz:
 		echo "fuzz $$t for $(FUZZTIME)"; \
 		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./$${t%%:*}/; \
 	done
+
+## sweep: remove what run RUN_ID left on the cluster in KUBECONFIG (killed, or kept by E2E_KEEP)
+sweep:
+	@test -n "$(RUN_ID)" || { echo "usage: make sweep RUN_ID=<the id the run printed first> (and KUBECONFIG)"; exit 2; }
+	E2E_SWEEP=$(RUN_ID) $(GO) test ./features/live/ -count=1 -run '^$$' -v
 
 ## bench: the offline engine's benchmarks
 bench:

@@ -57,6 +57,9 @@ func setup(m *testing.M) int {
 	if err != nil {
 		return fail(err)
 	}
+	if cfg.Sweep != "" {
+		return sweep(cfg, report)
+	}
 	if report.Mode == "" {
 		if cfg.RequireCluster {
 			return fail(fmt.Errorf("%s", report.FailLine()))
@@ -83,6 +86,20 @@ func setup(m *testing.M) int {
 	}
 	fmt.Printf("live tier: reports in %s\n", cfg.Artifacts)
 	return code
+}
+
+// sweep removes what an earlier run left (E2E_SWEEP=<run id>) and runs no test.
+func sweep(cfg config.Config, report preflight.Report) int {
+	if report.Mode != preflight.ModeExisting {
+		return fail(fmt.Errorf("E2E_SWEEP=%s: %s", cfg.Sweep, report.Missing))
+	}
+	fmt.Printf("live tier: sweep of run %s from the cluster in %s\n", cfg.Sweep, cfg.Kubeconfig)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := live.New(cfg, report, catalog, os.Stdout).Sweep(ctx, envconf.NewWithKubeConfig(cfg.Kubeconfig)); err != nil {
+		return fail(err)
+	}
+	return 0
 }
 
 func fail(err error) int {

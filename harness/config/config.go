@@ -60,8 +60,11 @@ type Config struct {
 	// UniqueNamespaces (E2E_UNIQUE_NAMESPACES=1) suffixes the namespaces a run
 	// creates with its run id, so that two runs can share a cluster.
 	UniqueNamespaces bool
-	Artifacts        string // ARTIFACTS
-	RunID            string // generated per run; labels everything the run creates
+	// Sweep (E2E_SWEEP=<run id>) removes what that run left on the cluster in
+	// KUBECONFIG instead of running; RunID is then that run's id.
+	Sweep     string
+	Artifacts string // ARTIFACTS
+	RunID     string // generated per run; labels everything the run creates
 }
 
 // Ownership labels. Teardown finds what to delete by these labels, and only by them.
@@ -116,6 +119,15 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("ARTIFACTS: %v", err)
 	}
 	c.RunID = newRunID()
+	if c.Sweep = getenv("E2E_SWEEP"); c.Sweep != "" {
+		if !runIDPattern.MatchString(c.Sweep) {
+			return Config{}, fmt.Errorf("E2E_SWEEP=%q: expected the 8-hex-digit id of an earlier run, as its first line printed", c.Sweep)
+		}
+		if c.Kubeconfig == "" {
+			return Config{}, fmt.Errorf("E2E_SWEEP=%s needs KUBECONFIG: a sweep cleans an existing cluster (a kind cluster a run created is removed with go tool kind delete cluster)", c.Sweep)
+		}
+		c.RunID = c.Sweep
+	}
 	return c, nil
 }
 

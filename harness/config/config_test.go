@@ -52,6 +52,18 @@ func TestOverrides(t *testing.T) {
 	assert.True(t, c.UniqueNamespaces)
 }
 
+func TestSweepUsesTheSweptRunsID(t *testing.T) {
+	c, err := FromEnv(env("E2E_SWEEP", "a189a78a", "KUBECONFIG", "/k"))
+	require.NoError(t, err)
+	assert.Equal(t, "a189a78a", c.Sweep)
+	assert.Equal(t, "a189a78a", c.RunID, "the sweep selects that run's labels")
+
+	_, err = FromEnv(env("E2E_SWEEP", "a189a78a"))
+	assert.EqualError(t, err, "E2E_SWEEP=a189a78a needs KUBECONFIG: a sweep cleans an existing cluster (a kind cluster a run created is removed with go tool kind delete cluster)")
+	_, err = FromEnv(env("E2E_SWEEP", "all", "KUBECONFIG", "/k"))
+	assert.EqualError(t, err, `E2E_SWEEP="all": expected the 8-hex-digit id of an earlier run, as its first line printed`, "never every run: others may share the cluster")
+}
+
 func TestBadValues(t *testing.T) {
 	cases := map[string][]string{
 		`E2E_REQUIRE_CLUSTER="yes please": expected 1, 0, true or false`: {"E2E_REQUIRE_CLUSTER", "yes please"},

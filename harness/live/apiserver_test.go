@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 
 	"istio-egress-conformance/harness/apiserver"
+	"istio-egress-conformance/harness/command"
 	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/istio"
 	"istio-egress-conformance/harness/preflight"
@@ -40,7 +41,7 @@ func namespacesTerminate(t *testing.T) {
 func assertOnlyNamespaceWaitFailed(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
-		assert.Regexp(t, `^namespaces [a-z0-9-, ]+ still terminating`, err.Error(), "only the namespace wait may fail without a namespace controller")
+		assert.Regexp(t, `(^|: )namespaces [a-z0-9-, ]+ still terminating after 1s: context deadline exceeded$`, err.Error(), "only the namespace wait may fail without a namespace controller")
 	}
 }
 
@@ -243,6 +244,51 @@ func TestAgainstAPIServer(t *testing.T) {
 		_, err = r.setupIstio(ctx, cfg)
 		assert.NoError(t, err)
 		assert.False(t, r.installedIstio)
+	})
+
+	t.Run("a sweep removes what a killed run left, and only that", func(t *testing.T) {
+		killed := testRun(t, "5eed0001", true)
+		s := killed.scenario(t, "tetrate-https-egress")
+		require.NoError(t, killed.applyScenario(ctx, cfg, s))
+		require.NoError(t, createAll(ctx, res, []workload.Object{workload.PlainNamespace(killed.serverNamespace(), killed.ownerLabels(""))}))
+		var cm corev1.ConfigMap
+		require.NoError(t, res.Get(ctx, workload.CoreDNSConfigMap, workload.CoreDNSNamespace, &cm))
+		before := cm.Data[workload.CorefileKey]
+		killed.serverIP = "10.244.0.9"
+		require.NoError(t, killed.overrideDNS(ctx, res, []string{"www.tetrate.io"}))
+		other := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "still-running", Labels: map[string]string{config.RunIDLabel: "0a0a0a0a"}}}
+		require.NoError(t, res.Create(ctx, other))
+
+		// A later process, with only the run id.
+		list := "/bin/helm list --namespace istio-system --selector egress-conformance.io/run-id=5eed0001 --short --kubeconfig " + cfg.KubeconfigFile()
+		rec := &command.Recorder{Replies: map[string]command.Reply{list: {Out: []byte("istiod\n")}}}
+		sweeper := New(config.Config{RunID: "5eed0001", Sweep: "5eed0001"}, preflight.Report{Mode: preflight.ModeExisting, Tools: map[string]string{"helm": "/bin/helm"}},
+			scenarios.Builtin(), io.Discard)
+		sweeper.Runner = rec
+		assertOnlyNamespaceWaitFailed(t, sweeper.Sweep(ctx, cfg))
+
+		assertGone(t, res, &networkingv1.VirtualService{ObjectMeta: metav1.ObjectMeta{Name: "tetrate", Namespace: "tetrate-5eed0001"}}, "the killed run's fixture")
+		assertGoing(t, res, "tetrate-5eed0001")
+		assertGoing(t, res, "egress-external-5eed0001")
+		assertKept(t, res, other, "a run still going is not selected")
+		require.NoError(t, res.Get(ctx, workload.CoreDNSConfigMap, workload.CoreDNSNamespace, &cm))
+		assert.Equal(t, before, cm.Data[workload.CorefileKey], "the killed run's CoreDNS override is undone")
+		assert.NotContains(t, cm.Annotations, workload.OverrideRunAnnotation)
+		assert.Equal(t, []string{list, "/bin/helm uninstall istiod --namespace istio-system --wait --timeout 5m --kubeconfig " + cfg.KubeconfigFile()}, rec.Lines())
+	})
+
+	t.Run("a sweep leaves another run's CoreDNS override in place", func(t *testing.T) {
+		running := testRun(t, "0b0b0b0b", false)
+		running.serverIP = "10.244.0.10"
+		require.NoError(t, running.overrideDNS(ctx, res, []string{"www.tetrate.io"}))
+		t.Cleanup(func() { _ = running.restoreDNS(ctx, cfg) })
+		sweeper := New(config.Config{RunID: "5eed0002"}, preflight.Report{Mode: preflight.ModeExisting}, nil, io.Discard)
+		sweeper.Runner = &command.Recorder{}
+		assert.NoError(t, sweeper.Sweep(ctx, cfg))
+		var cm corev1.ConfigMap
+		require.NoError(t, res.Get(ctx, workload.CoreDNSConfigMap, workload.CoreDNSNamespace, &cm))
+		assert.Contains(t, cm.Data[workload.CorefileKey], "10.244.0.10 www.tetrate.io")
+		assert.Equal(t, "0b0b0b0b", cm.Annotations[workload.OverrideRunAnnotation])
 	})
 
 	t.Run("a cancelled setup leaves nothing behind", func(t *testing.T) {

@@ -46,12 +46,12 @@ func TestPhaseTurnsAPanicIntoTheStepsError(t *testing.T) {
 
 func TestKeptMessageSaysHowToRemove(t *testing.T) {
 	r := New(config.Config{RunID: "abcd1234"}, preflight.Report{Mode: preflight.ModeExisting}, scenarios.Builtin(), io.Discard)
-	assert.Equal(t, "objects labelled egress-conformance.io/run-id=abcd1234 kept; remove them with: "+
+	assert.Equal(t, "objects labelled egress-conformance.io/run-id=abcd1234 kept; remove them with: make sweep RUN_ID=abcd1234, or by hand: "+
 		"kubectl delete destinationrule.networking.istio.io,virtualservice.networking.istio.io,serviceentry.networking.istio.io,namespaces -A -l egress-conformance.io/run-id=abcd1234",
 		r.KeptMessage())
 	original := "corefile"
 	r.corefile, r.installedIstio = &original, true
-	assert.Equal(t, "objects labelled egress-conformance.io/run-id=abcd1234 kept; remove them with: "+
+	assert.Equal(t, "objects labelled egress-conformance.io/run-id=abcd1234 kept; remove them with: make sweep RUN_ID=abcd1234, or by hand: "+
 		"restore CoreDNS from the egress-conformance.io/original-corefile annotation of kube-system/coredns; "+
 		"then go tool helm uninstall istiod istio-base -n istio-system; "+
 		"then kubectl delete destinationrule.networking.istio.io,virtualservice.networking.istio.io,serviceentry.networking.istio.io,namespaces -A -l egress-conformance.io/run-id=abcd1234",
@@ -78,7 +78,7 @@ func TestTeardownKeepsWhatE2EKeepSays(t *testing.T) {
 	r.failed = true
 	_, err := r.Teardown()(context.Background(), nil)
 	assert.NoError(t, err)
-	assert.Contains(t, out.String(), "teardown skipped (E2E_KEEP=on-failure): objects labelled egress-conformance.io/run-id=abcd1234 kept")
+	assert.Contains(t, out.String(), "teardown skipped (E2E_KEEP=on-failure): objects labelled egress-conformance.io/run-id=abcd1234 kept; remove them with: make sweep RUN_ID=abcd1234")
 }
 
 type failRunner struct{ t *testing.T }

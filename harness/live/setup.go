@@ -136,6 +136,7 @@ func (r *Run) overrideDNS(ctx context.Context, res *resources.Resources, hosts [
 		cm.Annotations = map[string]string{}
 	}
 	cm.Annotations[workload.OriginalCorefileAnnotation] = original
+	cm.Annotations[workload.OverrideRunAnnotation] = r.Cfg.RunID
 	if err := res.Update(ctx, &cm); err != nil {
 		return fmt.Errorf("coredns override: %v", err)
 	}

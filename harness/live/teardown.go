@@ -109,7 +109,7 @@ func (r *Run) KeptMessage() string {
 		resources = append(resources, strings.ToLower(k.GroupKind().String()))
 	}
 	steps = append(steps, fmt.Sprintf("kubectl delete %s -A -l %s", strings.Join(append(resources, "namespaces"), ","), selector))
-	return fmt.Sprintf("objects labelled %s kept; remove them with: %s", selector, strings.Join(steps, "; then "))
+	return fmt.Sprintf("objects labelled %s kept; remove them with: make sweep RUN_ID=%s, or by hand: %s", selector, r.Cfg.RunID, strings.Join(steps, "; then "))
 }
 
 func (r *Run) restoreDNS(ctx context.Context, cfg *envconf.Config) error {
@@ -120,6 +120,7 @@ func (r *Run) restoreDNS(ctx context.Context, cfg *envconf.Config) error {
 	}
 	cm.Data[workload.CorefileKey] = *r.corefile
 	delete(cm.Annotations, workload.OriginalCorefileAnnotation)
+	delete(cm.Annotations, workload.OverrideRunAnnotation)
 	if err := res.Update(ctx, &cm); err != nil {
 		return fmt.Errorf("restore coredns: %v", err)
 	}

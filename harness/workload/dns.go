@@ -14,6 +14,9 @@ const (
 	// OriginalCorefileAnnotation keeps the untouched Corefile on the ConfigMap
 	// while the override is in place, so a crashed run can be restored by hand.
 	OriginalCorefileAnnotation = "egress-conformance.io/original-corefile"
+	// OverrideRunAnnotation names the run whose override is in place, so that
+	// a sweep of that run restores it and a sweep of another run does not.
+	OverrideRunAnnotation = "egress-conformance.io/override-run-id"
 	overrideMarker             = "# egress-conformance override"
 )
 
