@@ -17,7 +17,7 @@ const (
 	// OverrideRunAnnotation names the run whose override is in place, so that
 	// a sweep of that run restores it and a sweep of another run does not.
 	OverrideRunAnnotation = "egress-conformance.io/override-run-id"
-	overrideMarker             = "# egress-conformance override"
+	overrideMarker        = "# egress-conformance override"
 )
 
 // OverrideCorefile makes hosts resolve to ip in the cluster's main server
