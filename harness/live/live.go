@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"time"
 
@@ -67,6 +68,7 @@ func New(cfg config.Config, report preflight.Report, catalog []scenarios.Entry, 
 			"kindNodeImage":     cfg.KindNodeImage,
 			"external":          cfg.External,
 			"clientImage":       cfg.ClientImage,
+			"uniqueNamespaces":  strconv.FormatBool(cfg.UniqueNamespaces),
 		}}}
 }
 
