@@ -193,11 +193,7 @@ func (r *Run) scenarioTeardownPlan(cfg *envconf.Config, s scenarios.Scenario) []
 func (r *Run) teardownScenario(ctx context.Context, cfg *envconf.Config, s scenarios.Scenario) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
 	defer cancel()
-	var errs []error
-	for _, step := range r.scenarioTeardownPlan(cfg, s) {
-		errs = append(errs, r.phase("scenario "+s.Name+": "+step.name, func() error { return step.do(ctx) }))
-	}
-	return errors.Join(errs...)
+	return r.runSteps(ctx, "scenario "+s.Name+": ", r.scenarioTeardownPlan(cfg, s))
 }
 
 // assess runs one check until it converges, printing every attempt on failure.

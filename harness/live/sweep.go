@@ -2,7 +2,6 @@ package live
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
@@ -25,11 +24,7 @@ func (r *Run) Sweep(ctx context.Context, cfg *envconf.Config) error {
 		r.corefile = &original
 	}
 	r.installedIstio = true // the releases are found by label: none when the run installed none
-	var errs []error
-	for _, s := range r.teardownPlan(cfg) {
-		errs = append(errs, r.phase("sweep: "+s.name, func() error { return s.do(ctx) }))
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := r.runSteps(ctx, "sweep: ", r.teardownPlan(cfg)); err != nil {
 		return fmt.Errorf("sweep of run %s: %v", r.Cfg.RunID, err)
 	}
 	return nil

@@ -34,11 +34,7 @@ func (r *Run) Teardown() env.Func {
 			fmt.Fprintf(r.Progress, "teardown skipped (E2E_KEEP=%s): %s\n", r.Cfg.Keep, r.KeptMessage())
 			return ctx, nil
 		}
-		var errs []error
-		for _, s := range r.teardownPlan(cfg) {
-			errs = append(errs, r.phase("teardown: "+s.name, func() error { return s.do(ctx) }))
-		}
-		return ctx, errors.Join(errs...)
+		return ctx, r.runSteps(ctx, "teardown: ", r.teardownPlan(cfg))
 	}
 }
 
@@ -46,6 +42,16 @@ func (r *Run) Teardown() env.Func {
 type teardownStep struct {
 	name string
 	do   func(ctx context.Context) error
+}
+
+// runSteps runs every step, each as a phase named prefix+name, even after one
+// fails: what can still be removed is removed.
+func (r *Run) runSteps(ctx context.Context, prefix string, steps []teardownStep) error {
+	var errs []error
+	for _, s := range steps {
+		errs = append(errs, r.phase(prefix+s.name, func() error { return s.do(ctx) }))
+	}
+	return errors.Join(errs...)
 }
 
 // teardownPlan lists what teardown does, given what the run created. On a
