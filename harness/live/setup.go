@@ -145,39 +145,31 @@ func (r *Run) overrideDNS(ctx context.Context, res *resources.Resources, hosts [
 }
 
 // createAll creates objects in order, labelled as the run's. An object that
-// exists already is a clear error, never an overwrite: someone else's, or one
-// an earlier scenario of this run left (kept, or still terminating).
+// exists already is a clear error, never an overwrite.
 func createAll(ctx context.Context, res *resources.Resources, objs []workload.Object) error {
 	for _, o := range objs {
-		kind := o.GetObjectKind().GroupVersionKind().Kind
 		err := res.Create(ctx, o)
 		switch {
-		case err == nil:
-		case !apierrors.IsAlreadyExists(err):
-			return fmt.Errorf("create %s %s/%s: %v", kind, o.GetNamespace(), o.GetName(), err)
-		case leftByThisRun(ctx, res, o):
-			return fmt.Errorf("%s %s/%s already exists: scenario %s of this run left it (kept by E2E_KEEP, or still terminating); give the scenarios different namespaces or run them one at a time with --feature",
-				kind, o.GetNamespace(), o.GetName(), existingLabel(ctx, res, o, config.ScenarioLabel))
-		default:
-			return fmt.Errorf("%s %s/%s already exists and was not created by this run: remove it or use another cluster", kind, o.GetNamespace(), o.GetName())
+		case apierrors.IsAlreadyExists(err):
+			return clash(ctx, res, o)
+		case err != nil:
+			return fmt.Errorf("create %s %s/%s: %v", o.GetObjectKind().GroupVersionKind().Kind, o.GetNamespace(), o.GetName(), err)
 		}
 	}
 	return nil
 }
 
-// leftByThisRun reports whether the object in the cluster carries the run id of o.
-func leftByThisRun(ctx context.Context, res *resources.Resources, o workload.Object) bool {
-	runID := o.GetLabels()[config.RunIDLabel]
-	return runID != "" && existingLabel(ctx, res, o, config.RunIDLabel) == runID
-}
-
-// existingLabel reads a label of the object as the cluster holds it; "" when unreadable.
-func existingLabel(ctx context.Context, res *resources.Resources, o workload.Object, key string) string {
+// clash says whose the existing object is: one an earlier scenario of this run
+// left (kept, or still terminating), or someone else's.
+func clash(ctx context.Context, res *resources.Resources, o workload.Object) error {
+	what := fmt.Sprintf("%s %s/%s already exists", o.GetObjectKind().GroupVersionKind().Kind, o.GetNamespace(), o.GetName())
 	existing := o.DeepCopyObject().(workload.Object)
-	if err := res.Get(ctx, o.GetName(), o.GetNamespace(), existing); err != nil {
-		return ""
+	runID := o.GetLabels()[config.RunIDLabel]
+	if runID != "" && res.Get(ctx, o.GetName(), o.GetNamespace(), existing) == nil && existing.GetLabels()[config.RunIDLabel] == runID {
+		return fmt.Errorf("%s: scenario %s of this run left it (kept by E2E_KEEP, or still terminating); give the scenarios different namespaces or run them one at a time with --feature",
+			what, existing.GetLabels()[config.ScenarioLabel])
 	}
-	return existing.GetLabels()[key]
+	return fmt.Errorf("%s and was not created by this run: remove it or use another cluster", what)
 }
 
 // serverNamespace is the hermetic host's namespace, with the run id as suffix
