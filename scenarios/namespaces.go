@@ -17,13 +17,13 @@ const meshRootNamespace = "istio-system"
 // of first use, leaving out the client's and those the fixtures create.
 func (s Scenario) FixtureNamespaces() []string {
 	created := map[string]bool{s.Client.Namespace: true}
-	for _, o := range s.fixtureObjects() {
+	for _, o := range s.Objects() {
 		if isNamespace(o) {
 			created[o.Object.GetName()] = true
 		}
 	}
 	var used []string
-	for _, o := range s.fixtureObjects() {
+	for _, o := range s.Objects() {
 		ns := o.Object.GetNamespace()
 		if ns != "" && !created[ns] && !slices.Contains(used, ns) {
 			used = append(used, ns)
@@ -53,7 +53,7 @@ func (s Scenario) WithNamespaceSuffix(suffix string) (Scenario, error) {
 	if err := add(s.Client.Namespace); err != nil {
 		return Scenario{}, err
 	}
-	for _, o := range s.fixtureObjects() {
+	for _, o := range s.Objects() {
 		name := o.Object.GetNamespace()
 		if isNamespace(o) {
 			name = o.Object.GetName()
@@ -73,14 +73,6 @@ func (s Scenario) WithNamespaceSuffix(suffix string) (Scenario, error) {
 		out.Resolved[i] = renamed
 	}
 	return out, nil
-}
-
-func (s Scenario) fixtureObjects() []fixture.Object {
-	var objs []fixture.Object
-	for _, f := range s.Resolved {
-		objs = append(objs, f.Objects...)
-	}
-	return objs
 }
 
 func isNamespace(o fixture.Object) bool {

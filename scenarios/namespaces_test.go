@@ -23,7 +23,7 @@ func builtinScenario(t *testing.T, id string) Scenario {
 
 func namespacesOf(s Scenario) []string {
 	var out []string
-	for _, o := range s.fixtureObjects() {
+	for _, o := range s.Objects() {
 		out = append(out, o.Object.GetNamespace())
 	}
 	return out
@@ -80,7 +80,7 @@ spec:
 
 	renamed, err := s.WithNamespaceSuffix("x1")
 	require.NoError(t, err)
-	objs := renamed.fixtureObjects()
+	objs := renamed.Objects()
 	assert.Equal(t, "team-x1", objs[0].Object.GetName())
 	assert.Equal(t, "istio-system", objs[1].Object.GetNamespace(), "mesh-wide config stays in the root namespace")
 	assert.Equal(t, "team-x1", objs[2].Object.GetNamespace())

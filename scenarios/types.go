@@ -22,6 +22,15 @@ type Scenario struct {
 	Resolved []fixture.File `yaml:"-"`
 }
 
+// Objects are the fixtures' objects, in the order they are applied.
+func (s Scenario) Objects() []fixture.Object {
+	var objs []fixture.Object
+	for _, f := range s.Resolved {
+		objs = append(objs, f.Objects...)
+	}
+	return objs
+}
+
 // Client is the sidecar-injected pod that sends the checks' requests.
 type Client struct {
 	Namespace string `yaml:"namespace"`

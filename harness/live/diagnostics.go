@@ -28,10 +28,8 @@ func (r *Run) collectDiagnostics(ctx context.Context, cfg *envconf.Config, s sce
 		return err
 	}
 	var fixtures []workload.Object
-	for _, f := range s.Resolved {
-		for _, o := range f.Objects {
-			fixtures = append(fixtures, o.Object)
-		}
+	for _, o := range s.Objects() {
+		fixtures = append(fixtures, o.Object)
 	}
 	src := &clusterSource{res: cfg.Client().Resources(), cs: cs, fixtures: fixtures}
 	target := diagnostics.Target{Scenario: s.Name, Namespace: s.Client.Namespace, Pod: workload.ClientPodName,

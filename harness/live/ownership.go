@@ -43,15 +43,13 @@ func fixtureKinds(ss ...scenarios.Scenario) []schema.GroupVersionKind {
 	var applied []schema.GroupVersionKind
 	seen := map[schema.GroupKind]bool{}
 	for _, s := range ss {
-		for _, f := range s.Resolved {
-			for _, o := range f.Objects {
-				gvk := o.Object.GetObjectKind().GroupVersionKind()
-				if seen[gvk.GroupKind()] || gvk.GroupKind() == (schema.GroupKind{Kind: "Namespace"}) {
-					continue
-				}
-				seen[gvk.GroupKind()] = true
-				applied = append(applied, gvk)
+		for _, o := range s.Objects() {
+			gvk := o.Object.GetObjectKind().GroupVersionKind()
+			if seen[gvk.GroupKind()] || gvk.GroupKind() == (schema.GroupKind{Kind: "Namespace"}) {
+				continue
 			}
+			seen[gvk.GroupKind()] = true
+			applied = append(applied, gvk)
 		}
 	}
 	kinds := make([]schema.GroupVersionKind, 0, len(applied))

@@ -40,12 +40,10 @@ func Hosts(catalog []scenarios.Entry) []string {
 			seen[u.Hostname()] = true
 			hosts = append(hosts, u.Hostname())
 		}
-		for _, f := range e.Scenario.Resolved {
-			for _, sni := range sniOf(f.Objects) {
-				if !seen[sni] {
-					seen[sni] = true
-					hosts = append(hosts, sni)
-				}
+		for _, sni := range sniOf(e.Scenario.Objects()) {
+			if !seen[sni] {
+				seen[sni] = true
+				hosts = append(hosts, sni)
 			}
 		}
 	}

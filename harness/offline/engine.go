@@ -85,11 +85,9 @@ func meshConfig() *meshconfig.MeshConfig {
 
 func istioConfigs(s scenarios.Scenario) []config.Config {
 	var out []config.Config
-	for _, f := range s.Resolved {
-		for _, o := range f.Objects {
-			if o.Istio != nil {
-				out = append(out, *o.Istio)
-			}
+	for _, o := range s.Objects() {
+		if o.Istio != nil {
+			out = append(out, *o.Istio)
 		}
 	}
 	return out
