@@ -106,11 +106,7 @@ func Report(r Run) ConformanceReport {
 			cr.Expectation = &e
 		}
 		if l := res.Live; l != nil {
-			from := scenarios.FromUpstream
-			if l.Last.AnsweredByEnvoy() {
-				from = scenarios.FromEnvoy
-			}
-			cr.Observation = &Observation{Status: l.Last.Status, From: from, Server: l.Last.Server(),
+			cr.Observation = &Observation{Status: l.Last.Status, From: l.Last.From(), Server: l.Last.Server(),
 				CurlExitCode: l.Last.ExitCode, CurlError: l.Last.ErrorMessage, Duration: l.Outcome.Elapsed.String(),
 				Attempts: attemptLines(l.Outcome)}
 		}

@@ -23,12 +23,8 @@ func Judge(e scenarios.Expect, r Result) []string {
 	if e.Status != 0 && e.Status != r.Status {
 		out = append(out, fmt.Sprintf("status: expected %d, observed %d", e.Status, r.Status))
 	}
-	observedFrom := scenarios.FromUpstream
-	if r.AnsweredByEnvoy() {
-		observedFrom = scenarios.FromEnvoy
-	}
-	if e.From != "" && e.From != observedFrom {
-		out = append(out, fmt.Sprintf("from: expected %s, observed %s (server: %q)", e.From, observedFrom, r.Headers.Get("Server")))
+	if observed := r.From(); e.From != "" && e.From != observed {
+		out = append(out, fmt.Sprintf("from: expected %s, observed %s (server: %q)", e.From, observed, r.Headers.Get("Server")))
 	}
 	observedRoute := scenarios.RoutePassthrough
 	if r.ThroughEnvoyRoute() {
@@ -38,6 +34,15 @@ func Judge(e scenarios.Expect, r Result) []string {
 		out = append(out, fmt.Sprintf("route: expected %s, observed %s (envoy-made headers %s)", e.Route, observedRoute, presence(r.ThroughEnvoyRoute())))
 	}
 	return out
+}
+
+// From says who answered, in the scenario contract's terms: envoy (the
+// sidecar made the response) or upstream.
+func (r Result) From() string {
+	if r.AnsweredByEnvoy() {
+		return scenarios.FromEnvoy
+	}
+	return scenarios.FromUpstream
 }
 
 func presence(b bool) string {
