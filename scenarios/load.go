@@ -16,6 +16,7 @@ import (
 
 	"istio-egress-conformance/fixtures"
 	"istio-egress-conformance/harness/fixture"
+	"istio-egress-conformance/harness/oneline"
 )
 
 // EnvScenarios names the environment variable whose folder replaces the built-in catalog.
@@ -135,7 +136,7 @@ func Parse(data []byte) (Scenario, error) {
 		if errors.Is(err, io.EOF) {
 			return Scenario{}, errors.New("empty file: expected a scenario with name, fixtures, client and checks")
 		}
-		return Scenario{}, fmt.Errorf("invalid scenario YAML: %s", strings.Join(strings.Fields(err.Error()), " "))
+		return Scenario{}, fmt.Errorf("invalid scenario YAML: %s", oneline.Of(err))
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {

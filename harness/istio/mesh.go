@@ -2,10 +2,11 @@ package istio
 
 import (
 	"fmt"
-	"strings"
 
 	meshconfig "istio.io/api/mesh/v1alpha1"
 	"istio.io/istio/pkg/config/mesh"
+
+	"istio-egress-conformance/harness/oneline"
 )
 
 // Where istiod (default revision) reads its mesh config.
@@ -21,7 +22,7 @@ const (
 func CheckOutboundPolicy(meshYAML string) error {
 	mc, err := mesh.ApplyMeshConfigDefaults(meshYAML)
 	if err != nil {
-		return fmt.Errorf("istio: the mesh config in %s/%s (key %s) does not parse: %s", Namespace, MeshConfigMap, MeshConfigKey, strings.Join(strings.Fields(err.Error()), " "))
+		return fmt.Errorf("istio: the mesh config in %s/%s (key %s) does not parse: %s", Namespace, MeshConfigMap, MeshConfigKey, oneline.Of(err))
 	}
 	if mode := mc.GetOutboundTrafficPolicy().GetMode(); mode != meshconfig.MeshConfig_OutboundTrafficPolicy_ALLOW_ANY {
 		return fmt.Errorf("istio: the installed istiod has outboundTrafficPolicy.mode %s (%s/%s): the seed's HTTPS passthrough needs ALLOW_ANY; use a cluster whose Istio allows unknown hosts, or one without Istio", mode, Namespace, MeshConfigMap)

@@ -11,6 +11,7 @@ import (
 
 	"istio-egress-conformance/harness/command"
 	"istio-egress-conformance/harness/config"
+	"istio-egress-conformance/harness/oneline"
 )
 
 // Cluster sources.
@@ -51,7 +52,7 @@ func Run(ctx context.Context, cfg config.Config, p Probes) (Report, error) {
 			return r, err
 		}
 		if err != nil {
-			r.Missing = fmt.Sprintf("the cluster in KUBECONFIG=%s is unreachable: %s", cfg.Kubeconfig, oneLine(err))
+			r.Missing = fmt.Sprintf("the cluster in KUBECONFIG=%s is unreachable: %s", cfg.Kubeconfig, oneline.Of(err))
 			return r, nil
 		}
 		r.Mode, r.ServerVersion = ModeExisting, v
@@ -61,7 +62,7 @@ func Run(ctx context.Context, cfg config.Config, p Probes) (Report, error) {
 			return r, err
 		}
 		if err != nil {
-			r.Missing = "no Docker engine for kind (" + oneLine(err) + ") and no KUBECONFIG for an existing cluster"
+			r.Missing = "no Docker engine for kind (" + oneline.Of(err) + ") and no KUBECONFIG for an existing cluster"
 			return r, nil
 		}
 		r.Mode = ModeKind
@@ -97,7 +98,7 @@ func stopped(ctx context.Context, step string) error {
 func ToolPath(ctx context.Context, runner command.Runner, tool string) (string, error) {
 	out, err := runner.Run(ctx, "go", "tool", "-n", tool)
 	if err != nil {
-		return "", fmt.Errorf("pinned tool %s (a tool directive in go.mod) could not be built: %s", tool, oneLine(err))
+		return "", fmt.Errorf("pinned tool %s (a tool directive in go.mod) could not be built: %s", tool, oneline.Of(err))
 	}
 	path := strings.TrimSpace(string(out))
 	if path == "" {
@@ -114,8 +115,4 @@ func (r Report) SkipLine() string {
 // FailLine is the same line when a cluster is required.
 func (r Report) FailLine() string {
 	return "live tier cannot run (E2E_REQUIRE_CLUSTER=1): " + r.Missing
-}
-
-func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
 }
