@@ -7,6 +7,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"istio-egress-conformance/harness/converge"
+	"istio-egress-conformance/harness/curl"
 	"istio-egress-conformance/harness/offline"
 	"istio-egress-conformance/scenarios"
 )
@@ -38,13 +39,15 @@ type CheckReport struct {
 
 // Observation is the live tier's last answer and every attempt.
 type Observation struct {
-	Status       int      `json:"status"`
-	From         string   `json:"from,omitempty"`
-	Server       string   `json:"server,omitempty"`
-	CurlExitCode int      `json:"curlExitCode"`
-	CurlError    string   `json:"curlError,omitempty"`
-	Duration     string   `json:"duration"`
-	Attempts     []string `json:"attempts"`
+	Status int    `json:"status"`
+	From   string `json:"from,omitempty"`
+	Server string `json:"server,omitempty"`
+	// UpstreamServiceTime is the x-envoy-upstream-service-time header, the router's mark of an upstream answer.
+	UpstreamServiceTime string   `json:"upstreamServiceTime,omitempty"`
+	CurlExitCode        int      `json:"curlExitCode"`
+	CurlError           string   `json:"curlError,omitempty"`
+	Duration            string   `json:"duration"`
+	Attempts            []string `json:"attempts"`
 }
 
 // PredictionView is the offline prediction with readable durations.
@@ -57,7 +60,9 @@ type PredictionView struct {
 	SNI      string `json:"sni,omitempty"`
 	Timeout  string `json:"timeout"`
 	Retries  string `json:"retries,omitempty"`
-	Error    string `json:"error,omitempty"`
+	// Headers is how the sidecar treats the headers that say who answered.
+	Headers *offline.ResponseHeaders `json:"responseHeaders,omitempty"`
+	Error   string                   `json:"error,omitempty"`
 }
 
 func viewPrediction(p *offline.Prediction) *PredictionView {
@@ -65,7 +70,7 @@ func viewPrediction(p *offline.Prediction) *PredictionView {
 		return nil
 	}
 	v := &PredictionView{Listener: p.Listener, Route: p.Route, Cluster: p.Cluster, TLSMode: p.TLSMode, SNI: p.SNI,
-		Timeout: durationOrNone(p.Timeout), Error: p.Error}
+		Timeout: durationOrNone(p.Timeout), Headers: p.Headers, Error: p.Error}
 	if p.UpstreamHost != "" {
 		v.Upstream = fmt.Sprintf("%s:%d", p.UpstreamHost, p.UpstreamPort)
 	}
@@ -107,7 +112,7 @@ func Report(r Run) ConformanceReport {
 		}
 		if l := res.Live; l != nil {
 			cr.Observation = &Observation{Status: l.Last.Status, From: l.Last.From(), Server: l.Last.Server(),
-				CurlExitCode: l.Last.ExitCode, CurlError: l.Last.ErrorMessage, Duration: l.Outcome.Elapsed.String(),
+				UpstreamServiceTime: l.Last.Headers.Get(curl.UpstreamServiceTimeHeader), CurlExitCode: l.Last.ExitCode, CurlError: l.Last.ErrorMessage, Duration: l.Outcome.Elapsed.String(),
 				Attempts: attemptLines(l.Outcome)}
 		}
 		if cr.Result == "failed" {

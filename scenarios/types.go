@@ -52,12 +52,23 @@ type Expect struct {
 	Status int `yaml:"status" json:"status,omitempty"`
 	// From says who answered: "envoy" (the sidecar) or "upstream" (the host).
 	From string `yaml:"from" json:"from,omitempty"`
-	// Route is "passthrough" (PassthroughCluster) or "mesh" (a mesh route).
+	// Route is "passthrough" (PassthroughCluster), "mesh" (a mesh route) or
+	// "blackhole" (BlackHoleCluster: the sidecar drops the connection).
 	Route    string    `yaml:"route" json:"route,omitempty"`
 	Cluster  string    `yaml:"cluster" json:"cluster,omitempty"`
 	Upstream *Upstream `yaml:"upstream" json:"upstream,omitempty"`
 	Timeout  *Duration `yaml:"timeout" json:"timeout,omitempty"`
 	Retries  *Retries  `yaml:"retries" json:"retries,omitempty"`
+	// ExitCode is curl's exit code. A non-zero one expects no HTTP response at
+	// all (35: the TLS handshake was cut, as by the BlackHoleCluster); then
+	// status and from must be absent.
+	ExitCode *int `yaml:"exitCode" json:"exitCode,omitempty"`
+}
+
+// WantsNoResponse reports an expectation that curl gets no HTTP answer: a
+// non-zero exit code, or the blackhole route.
+func (e Expect) WantsNoResponse() bool {
+	return e.ExitCode != nil && *e.ExitCode != 0 || e.Route == RouteBlackhole
 }
 
 // Upstream is where the sidecar sends the request after routing.
@@ -87,6 +98,7 @@ const (
 	FromUpstream     = "upstream"
 	RoutePassthrough = "passthrough"
 	RouteMesh        = "mesh"
+	RouteBlackhole   = "blackhole"
 	TLSSimple        = "SIMPLE"
 	TLSDisable       = "DISABLE"
 )

@@ -79,8 +79,17 @@ func (e *Expect) validate(field string) error {
 	if err := oneOf(field+".from", e.From, FromEnvoy, FromUpstream); err != nil {
 		return err
 	}
-	if err := oneOf(field+".route", e.Route, RoutePassthrough, RouteMesh); err != nil {
+	if err := oneOf(field+".route", e.Route, RoutePassthrough, RouteMesh, RouteBlackhole); err != nil {
 		return err
+	}
+	if e.ExitCode != nil && (*e.ExitCode < 0 || *e.ExitCode > 255) {
+		return fmt.Errorf("%s.exitCode: %d: expected a curl exit code between 0 and 255", field, *e.ExitCode)
+	}
+	if e.WantsNoResponse() && (e.Status != 0 || e.From != "") {
+		return fmt.Errorf("%s: status/from with route blackhole or a non-zero exitCode: expected either an HTTP answer or none, not both", field)
+	}
+	if e.Route == RouteBlackhole && e.ExitCode != nil && *e.ExitCode == 0 {
+		return fmt.Errorf("%s.exitCode: 0 with route blackhole: expected a non-zero curl exit code, the sidecar drops the connection", field)
 	}
 	if u := e.Upstream; u != nil {
 		if u.Port < 0 || u.Port > 65535 {

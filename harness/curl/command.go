@@ -9,6 +9,9 @@ import (
 	"time"
 )
 
+// DefaultMaxTime bounds one curl attempt unless Options.MaxTime says otherwise.
+const DefaultMaxTime = 10 * time.Second
+
 // jsonMarker separates the dumped headers from curl's %{json} write-out.
 const jsonMarker = "<<<curl-json>>>"
 
@@ -16,7 +19,7 @@ const jsonMarker = "<<<curl-json>>>"
 type Options struct {
 	// Method is HEAD (curl -I, the default) or GET.
 	Method string
-	// MaxTime bounds one attempt (curl --max-time); zero means 10s.
+	// MaxTime bounds one attempt (curl --max-time); zero means DefaultMaxTime.
 	MaxTime time.Duration
 	// CACert is a CA bundle path inside the client pod (curl --cacert), for the
 	// hermetic host; empty in internet mode, where curl verifies against system roots.
@@ -28,7 +31,7 @@ type Options struct {
 func Command(url string, o Options) []string {
 	maxTime := o.MaxTime
 	if maxTime <= 0 {
-		maxTime = 10 * time.Second
+		maxTime = DefaultMaxTime
 	}
 	args := []string{"curl", "--silent", "--show-error",
 		"--dump-header", "-", "--output", "/dev/null",

@@ -3,6 +3,7 @@ package curl
 import (
 	"bytes"
 	"flag"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -37,6 +38,9 @@ type localCase struct {
 	tls     bool
 	// plainServerTLSURL sends https:// to a plain HTTP server: a TLS handshake error.
 	plainServerTLSURL bool
+	// resetOnAccept sends https:// to a TCP server that resets each connection
+	// at once, as a sidecar's tcp_proxy to the BlackHoleCluster does.
+	resetOnAccept bool
 	opts              Options
 	check             func(t *testing.T, r Result)
 }
@@ -87,12 +91,32 @@ var localCases = []localCase{
 	{
 		name: "http-200-through-envoy-route",
 		handler: func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("X-Envoy-Upstream-Service-Time", "12")
+			w.Header().Set(UpstreamServiceTimeHeader, "12")
 			w.WriteHeader(200)
 		},
 		check: func(t *testing.T, r Result) {
 			assert.Equal(t, 200, r.Status)
 			assert.False(t, r.AnsweredByEnvoy())
+			assert.True(t, r.ThroughEnvoyRoute())
+		},
+	},
+	{
+		// What the origination control shows through a mesh route: the sidecar
+		// overwrites the host's Server header with "envoy" (Istio's outbound
+		// HCM), the router adds its service time, and the hermetic host's own
+		// header comes through.
+		name: "http-200-upstream-via-mesh-route",
+		handler: func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Server", "envoy")
+			w.Header().Set(UpstreamServiceTimeHeader, "4")
+			w.Header().Set(HermeticServerHeader, "hermetic-server")
+			w.WriteHeader(200)
+		},
+		check: func(t *testing.T, r Result) {
+			assert.Equal(t, 200, r.Status)
+			assert.Equal(t, "envoy", r.Server())
+			assert.False(t, r.AnsweredByEnvoy(), "server: envoy is stamped on every mesh-routed answer")
+			assert.True(t, r.FromUpstream())
 			assert.True(t, r.ThroughEnvoyRoute())
 		},
 	},
@@ -111,6 +135,22 @@ var localCases = []localCase{
 		name:              "tls-error-35",
 		handler:           func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(200) },
 		plainServerTLSURL: true,
+		check: func(t *testing.T, r Result) {
+			assert.Equal(t, ExitTLSHandshake, r.ExitCode)
+			assert.Equal(t, 0, r.Status)
+			assert.NotEmpty(t, r.ErrorMessage)
+		},
+	},
+	{
+		// REGISTRY_ONLY: the sidecar's listener filters (tls_inspector) peek
+		// at the ClientHello to pick a filter chain; the catch-all chain's
+		// tcp_proxy has no host in the BlackHoleCluster and closes the
+		// connection without reading it (Envoy source/common/tcp_proxy/tcp_proxy.cc,
+		// Filter::onInitFailure: close(NoFlush) while reads are disabled).
+		// Closing a socket with unread data resets it, so curl's TLS handshake
+		// meets a reset.
+		name:          "https-blackhole-35",
+		resetOnAccept: true,
 		check: func(t *testing.T, r Result) {
 			assert.Equal(t, ExitTLSHandshake, r.ExitCode)
 			assert.Equal(t, 0, r.Status)
@@ -152,6 +192,9 @@ func TestCapturedOutput(t *testing.T) {
 }
 
 func runLocal(t *testing.T, tc localCase) []byte {
+	if tc.resetOnAccept {
+		return runCurl(t, "https://"+resetServer(t)+"/", tc.opts)
+	}
 	srv := httptest.NewUnstartedServer(tc.handler)
 	opts := tc.opts
 	url := "http://"
@@ -169,13 +212,39 @@ func runLocal(t *testing.T, tc localCase) []byte {
 		}
 	}
 	defer srv.Close()
-	url += srv.Listener.Addr().String() + "/"
+	return runCurl(t, url+srv.Listener.Addr().String()+"/", opts)
+}
+
+func runCurl(t *testing.T, url string, opts Options) []byte {
 	argv := Command(url, opts)
 	var stdout bytes.Buffer
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout = &stdout
 	_ = cmd.Run() // a non-zero exit is part of the observation, read from the output
 	return stdout.Bytes()
+}
+
+// resetServer accepts TCP connections and, once the client has sent its first
+// bytes (the ClientHello), resets each one without reading them.
+func resetServer(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+				_, _ = c.Read(make([]byte, 1)) // the client is now in its handshake
+				_ = c.(*net.TCPConn).SetLinger(0)
+				_ = c.Close()
+			}()
+		}
+	}()
+	return l.Addr().String()
 }
 
 func TestParseRejectsGarbage(t *testing.T) {

@@ -2,29 +2,31 @@ package curl
 
 import (
 	"fmt"
+	"strings"
 
 	"istio-egress-conformance/scenarios"
 )
 
 // Judge compares a curl result with the expectations a client can observe:
-// status, who answered (from) and whether a sidecar route carried the
-// response (route). Cluster, upstream, timeout and retries are not visible to
-// curl; the offline tier asserts those.
+// curl's exit code, status, who answered (from) and whether a sidecar route
+// carried the response (route; blackhole is "no HTTP answer"). Cluster,
+// upstream, timeout and retries are not visible to curl; the offline tier
+// asserts those.
 func Judge(e scenarios.Expect, r Result) []string {
+	if e.WantsNoResponse() {
+		return judgeNoResponse(e, r)
+	}
 	var out []string
 	if r.ExitCode != ExitOK {
 		// No HTTP answer: every HTTP expectation fails, and curl's code says why.
-		msg := fmt.Sprintf("no HTTP response: curl exit %d (%s)", r.ExitCode, r.ErrorMessage)
-		if hint := r.Hint(); hint != "" {
-			msg += ": " + hint
-		}
-		return []string{msg}
+		return []string{"no HTTP response: " + r.exitReason()}
 	}
 	if e.Status != 0 && e.Status != r.Status {
 		out = append(out, fmt.Sprintf("status: expected %d, observed %d", e.Status, r.Status))
 	}
 	if observed := r.From(); e.From != "" && e.From != observed {
-		out = append(out, fmt.Sprintf("from: expected %s, observed %s (server: %q)", e.From, observed, r.Headers.Get("Server")))
+		out = append(out, fmt.Sprintf("from: expected %s, observed %s (server: %q, %s %s)", e.From, observed,
+			r.Headers.Get("Server"), strings.ToLower(UpstreamServiceTimeHeader), presence(r.Headers.Get(UpstreamServiceTimeHeader) != "")))
 	}
 	observedRoute := scenarios.RoutePassthrough
 	if r.ThroughEnvoyRoute() {
@@ -36,9 +38,39 @@ func Judge(e scenarios.Expect, r Result) []string {
 	return out
 }
 
+// judgeNoResponse judges a check that expects curl to get no HTTP answer.
+func judgeNoResponse(e scenarios.Expect, r Result) []string {
+	if r.ExitCode == ExitOK {
+		return []string{fmt.Sprintf("%s: expected no HTTP response, observed %s", noResponseField(e), r)}
+	}
+	if e.ExitCode != nil && *e.ExitCode != r.ExitCode {
+		return []string{fmt.Sprintf("exitCode: expected %d, observed %s", *e.ExitCode, r.exitReason())}
+	}
+	return nil
+}
+
+func noResponseField(e scenarios.Expect) string {
+	if e.ExitCode != nil && *e.ExitCode != 0 {
+		return "exitCode"
+	}
+	return "route"
+}
+
+// exitReason is curl's exit code, its message and what it usually means here.
+func (r Result) exitReason() string {
+	msg := fmt.Sprintf("curl exit %d (%s)", r.ExitCode, r.ErrorMessage)
+	if hint := r.Hint(); hint != "" {
+		msg += ": " + hint
+	}
+	return msg
+}
+
 // From says who answered, in the scenario contract's terms: envoy (the
-// sidecar made the response) or upstream.
+// sidecar made the response) or upstream; "none" without an HTTP answer.
 func (r Result) From() string {
+	if r.ExitCode != ExitOK {
+		return "none"
+	}
 	if r.AnsweredByEnvoy() {
 		return scenarios.FromEnvoy
 	}

@@ -27,7 +27,7 @@ func TestJudgeSeedExpectations(t *testing.T) {
 
 	assert.Equal(t, []string{
 		"status: expected 504, observed 200",
-		`from: expected envoy, observed upstream (server: "Apache")`,
+		`from: expected envoy, observed upstream (server: "Apache", x-envoy-upstream-service-time absent)`,
 		"route: expected mesh, observed passthrough (envoy-made headers absent)",
 	}, Judge(seed504, captured(t, "http-200")))
 	assert.Equal(t, []string{
@@ -45,4 +45,44 @@ func TestJudgeSeedExpectations(t *testing.T) {
 
 	control := scenarios.Expect{Status: 200, From: scenarios.FromUpstream, Route: scenarios.RouteMesh}
 	assert.Empty(t, Judge(control, captured(t, "http-200-through-envoy-route")))
+}
+
+// TestJudgeUpstreamThroughMeshRoute: Istio's outbound HCM overwrites Server
+// with "envoy" on every mesh-routed answer (pilot/pkg/networking/util/proxy_headers.go),
+// so the control's 200 from the host arrives as server: envoy. The router's
+// service time header, or the hermetic host's own header, says it came from upstream.
+func TestJudgeUpstreamThroughMeshRoute(t *testing.T) {
+	control := scenarios.Expect{Status: 200, From: scenarios.FromUpstream, Route: scenarios.RouteMesh}
+	upstream := captured(t, "http-200-upstream-via-mesh-route")
+	assert.Empty(t, Judge(control, upstream))
+	assert.Equal(t, scenarios.FromUpstream, upstream.From())
+
+	internet := upstream // the real host sends no hermetic header; the router's mark is enough
+	internet.Headers = upstream.Headers.Clone()
+	internet.Headers.Del(HermeticServerHeader)
+	assert.Empty(t, Judge(control, internet))
+
+	hermeticOnly := upstream // a mesh that suppresses envoy headers: the host's own header still proves upstream
+	hermeticOnly.Headers = upstream.Headers.Clone()
+	hermeticOnly.Headers.Del(UpstreamServiceTimeHeader)
+	assert.Equal(t, scenarios.FromUpstream, hermeticOnly.From())
+
+	seed504 := scenarios.Expect{Status: 504, From: scenarios.FromEnvoy, Route: scenarios.RouteMesh}
+	assert.Equal(t, []string{
+		"status: expected 504, observed 200",
+		`from: expected envoy, observed upstream (server: "envoy", x-envoy-upstream-service-time present)`,
+	}, Judge(seed504, upstream))
+	assert.Equal(t, scenarios.FromEnvoy, captured(t, "http-504-envoy").From(), "the seed's 504 is still the sidecar's")
+}
+
+func TestJudgeNoResponse(t *testing.T) {
+	exit35 := 35
+	blackhole := scenarios.Expect{Route: scenarios.RouteBlackhole, ExitCode: &exit35}
+	assert.Empty(t, Judge(blackhole, captured(t, "https-blackhole-35")))
+	assert.Empty(t, Judge(scenarios.Expect{Route: scenarios.RouteBlackhole}, captured(t, "timeout-28")), "blackhole alone asks for no answer, whatever the code")
+	assert.Equal(t, []string{"exitCode: expected 35, observed curl exit 28 (" + captured(t, "timeout-28").ErrorMessage + "): no answer in time"},
+		Judge(blackhole, captured(t, "timeout-28")))
+	assert.Regexp(t, `^exitCode: expected no HTTP response, observed 200 `, Judge(blackhole, captured(t, "https-200"))[0])
+	assert.Regexp(t, `^route: expected no HTTP response, observed 200 `, Judge(scenarios.Expect{Route: scenarios.RouteBlackhole}, captured(t, "https-200"))[0])
+	assert.Equal(t, "none", captured(t, "https-blackhole-35").From())
 }

@@ -61,17 +61,40 @@ func (r Result) Server() string {
 	return strings.ToLower(r.Headers.Get("Server"))
 }
 
-// AnsweredByEnvoy reports a response the sidecar made itself (server: envoy),
-// like the seed's 504.
+// Headers that tell who answered.
+const (
+	// UpstreamServiceTimeHeader is added by Envoy's router to a response that
+	// came from an upstream, never to one the sidecar made itself (a timeout's
+	// 504): Envoy source/common/router/router.cc, Filter::onUpstreamHeaders,
+	// unless the router sets suppress_envoy_headers, which Istio leaves off.
+	UpstreamServiceTimeHeader = "X-Envoy-Upstream-Service-Time"
+	// HermeticServerHeader is stamped by the hermetic external host on every
+	// answer: positive proof that the host, not the sidecar, answered.
+	HermeticServerHeader = "X-Egress-Conformance-Server"
+)
+
+// AnsweredByEnvoy reports a response the sidecar made itself, like the seed's
+// 504: server: envoy, and no sign of an upstream. server: envoy alone proves
+// nothing: Istio's outbound HTTP connection manager overwrites the Server
+// header of every response that crosses a mesh route (server_header_transformation
+// OVERWRITE, server name left empty so Envoy's default "envoy" applies: Istio
+// pilot/pkg/networking/util/proxy_headers.go, GetProxyHeadersFromProxyConfig).
 func (r Result) AnsweredByEnvoy() bool {
-	return r.Server() == "envoy"
+	return r.Server() == "envoy" && !r.FromUpstream()
+}
+
+// FromUpstream reports a response that carries an upstream's mark: the
+// router's service time header, or the hermetic host's own header.
+func (r Result) FromUpstream() bool {
+	return r.Headers.Get(UpstreamServiceTimeHeader) != "" || r.Headers.Get(HermeticServerHeader) != ""
 }
 
 // ThroughEnvoyRoute reports a response that crossed an HTTP route of the
-// sidecar: envoy made it, or stamped it with x-envoy-upstream-service-time.
-// A passthrough (TCP-proxied) response has neither.
+// sidecar: server: envoy (overwritten on every mesh-routed response, or made
+// by the sidecar), or the router's service time header. A passthrough
+// (TCP-proxied) response has neither.
 func (r Result) ThroughEnvoyRoute() bool {
-	return r.AnsweredByEnvoy() || r.Headers.Get("X-Envoy-Upstream-Service-Time") != ""
+	return r.Server() == "envoy" || r.Headers.Get(UpstreamServiceTimeHeader) != ""
 }
 
 // String is a one-line summary for attempt logs.
@@ -83,7 +106,7 @@ func (r Result) String() string {
 	if server := r.Server(); server != "" {
 		s += " server=" + server
 	}
-	if v := r.Headers.Get("X-Envoy-Upstream-Service-Time"); v != "" {
+	if v := r.Headers.Get(UpstreamServiceTimeHeader); v != "" {
 		s += " x-envoy-upstream-service-time=" + v
 	}
 	return s + fmt.Sprintf(" body=%dB in %s", r.BodySize, r.Duration.Round(time.Millisecond))

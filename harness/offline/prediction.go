@@ -20,11 +20,9 @@ const (
 	BlackHoleCluster   = "BlackHoleCluster"
 )
 
-// Route kinds a prediction reports; passthrough and mesh are the scenario contract's.
-const (
-	RouteBlackhole = "blackhole"
-	RouteNone      = "none"
-)
+// RouteNone is the route kind of a request that matched nothing; the other
+// kinds are the scenario contract's (passthrough, mesh, blackhole).
+const RouteNone = "none"
 
 // Prediction is what the generated Envoy config does with one check's request.
 type Prediction struct {
@@ -45,6 +43,9 @@ type Prediction struct {
 	// Timeout is the route timeout; zero means none (Envoy waits indefinitely).
 	Timeout time.Duration
 	Retries *PredictedRetries
+	// Headers is what the matched HTTP listener does to the headers that say
+	// who answered; nil for TCP traffic.
+	Headers *ResponseHeaders
 	// Error is the simulation's error, such as "no route matched".
 	Error string
 }
@@ -81,6 +82,7 @@ func predict(sim *simulation.Simulation, c scenarios.Check) (p Prediction, err e
 	if res.Error != nil {
 		p.Error = res.Error.Error()
 	}
+	p.Headers = responseHeaders(sim, res)
 	if r := matchedRoute(sim, res); r != nil {
 		p.Timeout = r.GetRoute().GetTimeout().AsDuration()
 		if rp := r.GetRoute().GetRetryPolicy(); rp != nil {
@@ -105,7 +107,7 @@ func routeKind(clusterName string) string {
 	case PassthroughCluster:
 		return scenarios.RoutePassthrough
 	case BlackHoleCluster:
-		return RouteBlackhole
+		return scenarios.RouteBlackhole
 	}
 	return scenarios.RouteMesh
 }
@@ -181,6 +183,9 @@ func (p Prediction) String() string {
 	}
 	if r := p.Retries; r != nil {
 		s += fmt.Sprintf(", retries %d x %s on %s", r.Attempts, durationOrNone(r.PerTryTimeout), r.RetryOn)
+	}
+	if p.Headers != nil {
+		s += ", " + p.Headers.String()
 	}
 	if p.Error != "" {
 		s += " (" + p.Error + ")"

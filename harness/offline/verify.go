@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"istio-egress-conformance/harness/curl"
 	"istio-egress-conformance/scenarios"
 )
 
@@ -73,25 +74,35 @@ func Verify(e scenarios.Expect, p Prediction) []Mismatch {
 	return append(out, feasibility(e, p)...)
 }
 
-// feasibility fails status and from expectations that cannot hold under the
-// predicted mechanism, whatever the live host does.
+// feasibility fails status, from and exitCode expectations that cannot hold
+// under the predicted mechanism, whatever the live host does.
 func feasibility(e scenarios.Expect, p Prediction) []Mismatch {
 	var out []Mismatch
 	infeasible := func(field, want, why string) {
 		out = append(out, Mismatch{Field: field, Expected: want, Observed: describe(p), Why: why})
 	}
-	if e.Route == "" && p.Route != scenarios.RouteMesh && p.Route != scenarios.RoutePassthrough {
-		// A check that does not assert the route still needs the request to go somewhere.
-		infeasible("route", "a mesh or passthrough route", "the request matches no route, so no expectation can hold")
+	switch p.Route {
+	case scenarios.RouteMesh, scenarios.RoutePassthrough:
+	case scenarios.RouteBlackhole:
+		if e.Status != 0 || e.From != "" || e.ExitCode != nil && *e.ExitCode == 0 {
+			infeasible("status", "an HTTP answer", "the sidecar sends the connection to the BlackHoleCluster and closes it, so no HTTP answer comes back")
+		}
+		return out
+	default:
+		if e.Route == "" {
+			// A check that does not assert the route still needs the request to go somewhere.
+			infeasible("route", "a mesh or passthrough route", "the request matches no route, so no expectation can hold")
+		}
+		return out
 	}
 	if e.From == scenarios.FromEnvoy && p.Route == scenarios.RoutePassthrough {
 		infeasible("from", "envoy", "the sidecar only proxies TCP on a passthrough route and never answers itself")
 	}
-	wantsTimeout := e.Status == 504 && e.From == scenarios.FromEnvoy
-	answered := e.Status >= 200 && e.Status < 300 || e.From == scenarios.FromUpstream
 	if p.Route != scenarios.RouteMesh {
 		return out
 	}
+	wantsTimeout := e.Status == 504 && e.From == scenarios.FromEnvoy
+	answered := e.Status >= 200 && e.Status < 300 || e.From == scenarios.FromUpstream
 	switch {
 	case wantsTimeout && p.Timeout == 0:
 		infeasible("status", "504 from envoy", "the matched route has no timeout, so the sidecar cannot time out")
@@ -99,6 +110,12 @@ func feasibility(e scenarios.Expect, p Prediction) []Mismatch {
 		infeasible("status", "504 from envoy", fmt.Sprintf("the route timeout %s is too long to fire before the host answers (needs under %s)", p.Timeout, MaxTimeoutFor504))
 	case answered && p.Timeout > 0 && p.Timeout < MinTimeoutFor200:
 		infeasible("status", expectedAnswer(e), fmt.Sprintf("the route timeout %s fires before any host can answer (needs %s or more)", p.Timeout, MinTimeoutFor200))
+	}
+	if e.From != "" && p.Headers != nil && !p.Headers.UpstreamServiceTime {
+		infeasible("from", e.From, "the router suppresses x-envoy-upstream-service-time, so an upstream answer cannot be told from one the sidecar made")
+	}
+	if e.ExitCode != nil && *e.ExitCode != 0 && p.Timeout > 0 && p.Timeout < curl.DefaultMaxTime {
+		infeasible("exitCode", strconv.Itoa(*e.ExitCode), fmt.Sprintf("on a mesh route the sidecar answers itself (a 503 or 504) at the latest when the route timeout %s fires, before curl gives up", p.Timeout))
 	}
 	return out
 }

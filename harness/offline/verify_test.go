@@ -17,6 +17,13 @@ func TestFeasibilityBounds(t *testing.T) {
 	envoy504 := scenarios.Expect{Status: 504, From: scenarios.FromEnvoy}
 	ok200 := scenarios.Expect{Status: 200}
 	fromHost := scenarios.Expect{From: scenarios.FromUpstream}
+	exit0, exit35 := 0, 35
+	noAnswer := scenarios.Expect{ExitCode: &exit35}
+	blackhole := Prediction{Route: scenarios.RouteBlackhole, Cluster: BlackHoleCluster}
+	suppressed := meshRoute(time.Millisecond)
+	suppressed.Headers = &ResponseHeaders{ServerTransformation: "OVERWRITE", ServerName: "envoy"}
+	istioDefault := meshRoute(time.Millisecond)
+	istioDefault.Headers = &ResponseHeaders{ServerTransformation: "OVERWRITE", ServerName: "envoy", UpstreamServiceTime: true}
 	cases := []struct {
 		name       string
 		expect     scenarios.Expect
@@ -34,6 +41,16 @@ func TestFeasibilityBounds(t *testing.T) {
 		{"from envoy on passthrough", envoy504, Prediction{Route: scenarios.RoutePassthrough, Cluster: PassthroughCluster}, true},
 		{"200 on passthrough", ok200, Prediction{Route: scenarios.RoutePassthrough, Cluster: PassthroughCluster}, false},
 		{"nothing matched", scenarios.Expect{Status: 200}, Prediction{Route: RouteNone, Error: "no route matched"}, true},
+		{"no answer expected from the blackhole", noAnswer, blackhole, false},
+		{"blackhole asserted alone", scenarios.Expect{Route: scenarios.RouteBlackhole}, blackhole, false},
+		{"200 from the blackhole", ok200, blackhole, true},
+		{"exit 0 from the blackhole", scenarios.Expect{ExitCode: &exit0}, blackhole, true},
+		{"no answer on a mesh route with a 1ms timeout", noAnswer, meshRoute(time.Millisecond), true},
+		{"no answer on a mesh route without timeout (a hung host)", noAnswer, meshRoute(0), false},
+		{"no answer on passthrough (the host's business)", noAnswer, Prediction{Route: scenarios.RoutePassthrough, Cluster: PassthroughCluster}, false},
+		{"from with envoy headers suppressed", envoy504, suppressed, true},
+		{"status alone with envoy headers suppressed", scenarios.Expect{Status: 504}, suppressed, false},
+		{"from with the router's service time header", envoy504, istioDefault, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

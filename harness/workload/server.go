@@ -8,6 +8,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"istio-egress-conformance/harness/curl"
 )
 
 // The hermetic external host: an HTTPS server outside the mesh.
@@ -77,7 +79,19 @@ func ServerObjects(o ServerOptions) []Object {
 	return []Object{ns, secret, conf, pod}
 }
 
-// NginxConfig serves HTTPS for the hosts and answers every path with 200.
+// ServerName is what the hermetic host puts in curl.HermeticServerHeader.
+const ServerName = "hermetic-server"
+
+// NginxConfig serves HTTPS for the hosts and answers every path with 200 and
+// the host's own header (curl.HermeticServerHeader), which the sidecar passes
+// through: positive proof that the host answered, whatever Server says.
+//
+// A plain HTTP request on the TLS port (a client namespace where the
+// DestinationRule does not apply, so the sidecar sends HTTP to port 443) is
+// nginx's error 497. Its default 400 page would come back at once, before a
+// 1 ms route timeout can fire, and 400 is not retried; a real HTTPS host just
+// fails the exchange. So 497 goes to a location that closes the connection
+// without an answer (444), and the route's retries and timeout decide.
 func NginxConfig(hosts []string) string {
 	return fmt.Sprintf(`server {
     listen %d ssl;
@@ -85,10 +99,15 @@ func NginxConfig(hosts []string) string {
     server_name %s;
     ssl_certificate /etc/hermetic/tls/tls.crt;
     ssl_certificate_key /etc/hermetic/tls/tls.key;
+    error_page 497 = @plain_http_on_tls_port;
+    location @plain_http_on_tls_port {
+        return 444;
+    }
     location / {
         default_type text/plain;
+        add_header %s %s always;
         return 200 %q;
     }
 }
-`, ServerPort, strings.Join(hosts, " "), ServerBody)
+`, ServerPort, strings.Join(hosts, " "), curl.HermeticServerHeader, ServerName, ServerBody)
 }

@@ -82,6 +82,12 @@ func TestServerObjects(t *testing.T) {
 	assert.Contains(t, conf, "listen 443 ssl;")
 	assert.Contains(t, conf, "server_name www.tetrate.io tetrate.io;")
 	assert.Contains(t, conf, "ssl_certificate /etc/hermetic/tls/tls.crt;")
+	// Plain HTTP on the TLS port (error 497) is closed without an answer
+	// (444), not answered 400 before the route timeout can fire.
+	assert.Contains(t, conf, "error_page 497 = @plain_http_on_tls_port;")
+	assert.Regexp(t, `location @plain_http_on_tls_port \{\s+return 444;\s+\}`, conf)
+	assert.NotContains(t, conf, "return 400")
+	assert.Contains(t, conf, "add_header X-Egress-Conformance-Server hermetic-server always;", "every answer, 200 or not, carries the host's mark")
 	pod := objs[3].Object.(*corev1.Pod)
 	assert.Equal(t, int32(443), pod.Spec.Containers[0].Ports[0].ContainerPort)
 	assert.Equal(t, ServerTLSSecret, pod.Spec.Volumes[0].Secret.SecretName)
