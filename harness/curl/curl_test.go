@@ -41,8 +41,8 @@ type localCase struct {
 	// resetOnAccept sends https:// to a TCP server that resets each connection
 	// at once, as a sidecar's tcp_proxy to the BlackHoleCluster does.
 	resetOnAccept bool
-	opts              Options
-	check             func(t *testing.T, r Result)
+	opts          Options
+	check         func(t *testing.T, r Result)
 }
 
 var localCases = []localCase{
