@@ -9,11 +9,11 @@ GOTESTSUM = $(GO) tool gotestsum
 .PHONY: test conformance offline lint fuzz bench sweep
 
 ## test: lint, then every test (offline tier, unit tests, the live tier's Kubernetes steps against a real
-## kube-apiserver + etcd; the live suite itself skips without a cluster), JUnit in $(ARTIFACTS)
+## kube-apiserver + etcd); -short skips the live suite itself, which needs a cluster. JUnit in $(ARTIFACTS)
 test: lint
 	@$(MAKE) --no-print-directory envtest-bins || echo "envtest binaries could not be built: the API server tests will skip"
 	@mkdir -p $(ARTIFACTS)
-	$(GOTESTSUM) --format testname --junitfile $(ARTIFACTS)/go-test-junit.xml -- -count=1 ./...
+	$(GOTESTSUM) --format testname --junitfile $(ARTIFACTS)/go-test-junit.xml -- -count=1 -short ./...
 
 ## offline: only the offline conformance tier over the catalog (E2E_SCENARIOS=<dir> to replace it)
 offline:

@@ -1,50 +1,67 @@
 package live
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"istio-egress-conformance/harness/command"
 )
 
-// rerun runs this test binary's TestScenarios again with extra environment.
-func rerun(t *testing.T, env ...string) (string, error) {
+// unreachable points the child runs at a cluster that cannot answer, so that
+// they never reach a real one, whatever this machine has.
+const unreachable = "KUBECONFIG=testdata/unreachable.kubeconfig"
+
+// rerun runs this test binary's TestScenarios again with extra environment
+// and flags.
+func rerun(t *testing.T, env []string, flags ...string) (string, error) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestScenarios$", "-test.v")
+	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^TestScenarios$", "-test.v"}, flags...)...)
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
 
-func TestRequireClusterTurnsTheSkipIntoAFailure(t *testing.T) {
-	if skipLine == "" {
-		t.Skip("a cluster is available: the no-cluster paths are not reachable here")
-	}
-	out, err := rerun(t, "E2E_REQUIRE_CLUSTER=1")
+// TestNoClusterIsAFailure: `go test ./features/live/` with no cluster must not
+// look like a pass; its one line says what is missing and how to skip.
+func TestNoClusterIsAFailure(t *testing.T) {
+	out, err := rerun(t, []string{unreachable, "E2E_REQUIRE_CLUSTER="})
 	require.Error(t, err, out)
-	assert.Contains(t, out, "live tier cannot run (E2E_REQUIRE_CLUSTER=1): ")
-	assert.NotContains(t, out, "--- PASS")
+	assert.Contains(t, out, "live tier cannot run: the cluster in KUBECONFIG=testdata/unreachable.kubeconfig is unreachable: ")
+	assert.Contains(t, out, "connection refused")
+	assert.Contains(t, out, "skip it with go test -short ./... (or E2E_REQUIRE_CLUSTER=0)")
+	assert.NotContains(t, out, "=== RUN", "no test runs, so none can pass")
 }
 
-func TestUnreachableKubeconfigSkipsWithOneLine(t *testing.T) {
-	if skipLine == "" {
-		t.Skip("a cluster is available: the no-cluster paths are not reachable here")
+// TestNoDockerNamesDocker runs the child with neither a KUBECONFIG nor a Docker
+// engine, this machine's case: the line names the missing engine.
+func TestNoDockerNamesDocker(t *testing.T) {
+	if _, err := (command.Exec{}).Run(context.Background(), "docker", "info"); err == nil {
+		t.Skip("a Docker engine answers here: the child would create a kind cluster")
 	}
-	out, err := rerun(t, "KUBECONFIG=testdata/unreachable.kubeconfig", "E2E_REQUIRE_CLUSTER=0")
+	out, err := rerun(t, []string{"KUBECONFIG=", "E2E_REQUIRE_CLUSTER="})
+	require.Error(t, err, out)
+	assert.Regexp(t, `live tier cannot run: no Docker engine for kind \(.*\) and no KUBECONFIG for an existing cluster; .*skip it with go test -short`, out)
+}
+
+func TestShortOrRequireClusterZeroSkips(t *testing.T) {
+	out, err := rerun(t, []string{unreachable}, "-test.short")
 	require.NoError(t, err, out)
-	assert.Contains(t, out, "live tier skipped: the cluster in KUBECONFIG=testdata/unreachable.kubeconfig is unreachable: ")
-	assert.Contains(t, out, "connection refused")
+	assert.Contains(t, out, "live tier skipped (go test -short)")
 	assert.Contains(t, out, "--- SKIP: TestScenarios")
 
-	out, err = rerun(t, "KUBECONFIG=testdata/unreachable.kubeconfig", "E2E_REQUIRE_CLUSTER=1")
-	require.Error(t, err, out)
-	assert.Contains(t, out, "live tier cannot run (E2E_REQUIRE_CLUSTER=1): the cluster in KUBECONFIG=testdata/unreachable.kubeconfig is unreachable")
+	out, err = rerun(t, []string{unreachable, "E2E_REQUIRE_CLUSTER=0"})
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "live tier skipped (go test -short or E2E_REQUIRE_CLUSTER=0): the cluster in KUBECONFIG=testdata/unreachable.kubeconfig is unreachable: ")
+	assert.Contains(t, out, "--- SKIP: TestScenarios")
 }
 
 func TestBadKnobFailsWithOneLine(t *testing.T) {
-	out, err := rerun(t, "E2E_CONSECUTIVE=many")
+	out, err := rerun(t, []string{"E2E_CONSECUTIVE=many"})
 	require.Error(t, err, out)
 	assert.Contains(t, out, `E2E_CONSECUTIVE="many": expected a positive whole number`)
 }

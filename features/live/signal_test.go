@@ -43,9 +43,6 @@ func (l *lockedBuffer) String() string {
 // `helm install`; SIGINT (Ctrl-C) or SIGTERM (a cancelled CI job) then must
 // stop helm and still run the teardown.
 func TestInterruptMidSetupRunsTeardown(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts an API server and builds helm")
-	}
 	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) { interruptMidSetup(t, sig) })
 	}

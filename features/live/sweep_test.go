@@ -19,9 +19,6 @@ import (
 // with E2E_SWEEP, against a real API server and the pinned helm: what the
 // swept run labelled goes, what another run labelled stays, and no test runs.
 func TestSweepRemovesAKilledRunsLeftovers(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts an API server and builds helm")
-	}
 	srv := apiserver.Start(t)
 	ctx := context.Background()
 	res := srv.Config.Client().Resources()
@@ -35,7 +32,7 @@ func TestSweepRemovesAKilledRunsLeftovers(t *testing.T) {
 	}
 	leftover, another := serviceEntry("tetrate", "5eed0003"), serviceEntry("another", "0c0c0c0c")
 
-	out, err := rerun(t, "E2E_SWEEP=5eed0003", "KUBECONFIG="+srv.Kubeconfig, "ARTIFACTS="+t.TempDir())
+	out, err := rerun(t, []string{"E2E_SWEEP=5eed0003", "KUBECONFIG=" + srv.Kubeconfig, "ARTIFACTS=" + t.TempDir()})
 	require.NoError(t, err, out)
 	assert.Contains(t, out, "live tier: sweep of run 5eed0003 from the cluster in "+srv.Kubeconfig)
 	assert.Contains(t, out, "<== sweep: delete DestinationRule, VirtualService, ServiceEntry labelled egress-conformance.io/run-id=5eed0003: done")

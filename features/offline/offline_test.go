@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"sync"
 	"testing"
 	"time"
 
+	conformance "istio-egress-conformance"
 	"istio-egress-conformance/harness/offline"
 	"istio-egress-conformance/reports"
 	"istio-egress-conformance/scenarios"
@@ -90,18 +90,11 @@ func environment() map[string]string {
 		"go":                    runtime.Version(),
 		"proxyIstioVersion":     offline.ProxyIstioVersion,
 		"scenarios":             "built-in",
-		"istio.io/istio":        "unknown",
+		"istio.io/istio":        conformance.PinnedVersion("istio.io/istio"),
 		"outboundTrafficPolicy": "ALLOW_ANY",
 	}
 	if dir := os.Getenv(scenarios.EnvScenarios); dir != "" {
 		env["scenarios"] = dir
-	}
-	if info, ok := debug.ReadBuildInfo(); ok {
-		for _, dep := range info.Deps {
-			if dep.Path == "istio.io/istio" {
-				env["istio.io/istio"] = dep.Version
-			}
-		}
 	}
 	return env
 }

@@ -44,7 +44,7 @@ const (
 
 // Config is everything the live tier can be told.
 type Config struct {
-	RequireCluster bool   // E2E_REQUIRE_CLUSTER=1: no cluster is a failure, not a skip
+	RequireCluster bool   // E2E_REQUIRE_CLUSTER, default 1: no cluster is a failure; 0 makes it a skip
 	Kubeconfig     string // KUBECONFIG (or --kubeconfig): use that cluster as is, never delete it
 	KindCluster    string // E2E_KIND_CLUSTER
 	KindNodeImage  string // E2E_KIND_NODE_IMAGE
@@ -91,10 +91,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		Artifacts:      orDefault(getenv("ARTIFACTS"), reports.Dir()),
 	}
 	var err error
-	if c.RequireCluster, err = parseBool(getenv, "E2E_REQUIRE_CLUSTER"); err != nil {
+	if c.RequireCluster, err = parseBool(getenv, "E2E_REQUIRE_CLUSTER", true); err != nil {
 		return Config{}, err
 	}
-	if c.UniqueNamespaces, err = parseBool(getenv, "E2E_UNIQUE_NAMESPACES"); err != nil {
+	if c.UniqueNamespaces, err = parseBool(getenv, "E2E_UNIQUE_NAMESPACES", false); err != nil {
 		return Config{}, err
 	}
 	if c.Consecutive, err = parsePositiveInt(getenv, "E2E_CONSECUTIVE", DefaultConsecutive); err != nil {
@@ -138,10 +138,10 @@ func orDefault(v, def string) string {
 	return v
 }
 
-func parseBool(getenv func(string) string, name string) (bool, error) {
+func parseBool(getenv func(string) string, name string, def bool) (bool, error) {
 	v := getenv(name)
 	if v == "" {
-		return false, nil
+		return def, nil
 	}
 	b, err := strconv.ParseBool(v)
 	if err != nil {

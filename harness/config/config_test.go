@@ -20,7 +20,7 @@ func env(pairs ...string) func(string) string {
 func TestDefaults(t *testing.T) {
 	c, err := FromEnv(env())
 	require.NoError(t, err)
-	assert.False(t, c.RequireCluster)
+	assert.True(t, c.RequireCluster, "a live tier that cannot run fails unless skipped on purpose")
 	assert.Equal(t, "egress-conformance", c.KindCluster)
 	assert.True(t, strings.HasPrefix(c.KindNodeImage, "kindest/node:v1."), c.KindNodeImage)
 	assert.Contains(t, c.KindNodeImage, "@sha256:", "the node image is pinned by digest")
@@ -36,11 +36,11 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestOverrides(t *testing.T) {
-	c, err := FromEnv(env("E2E_REQUIRE_CLUSTER", "1", "KUBECONFIG", "/k", "E2E_ISTIO_VERSION", "1.31.2",
+	c, err := FromEnv(env("E2E_REQUIRE_CLUSTER", "0", "KUBECONFIG", "/k", "E2E_ISTIO_VERSION", "1.31.2",
 		"E2E_EXTERNAL", "internet", "E2E_CONSECUTIVE", "5", "E2E_CHECK_TIMEOUT", "2m", "E2E_KEEP", "on-failure",
 		"E2E_KIND_CLUSTER", "nightly-1", "E2E_CLIENT_IMAGE", "nicolaka/netshoot:v0.13", "E2E_UNIQUE_NAMESPACES", "1"))
 	require.NoError(t, err)
-	assert.True(t, c.RequireCluster)
+	assert.False(t, c.RequireCluster)
 	assert.Equal(t, "/k", c.Kubeconfig)
 	assert.Equal(t, "1.31.2", c.IstioVersion)
 	assert.Equal(t, ExternalInternet, c.External)

@@ -18,9 +18,6 @@ import (
 // in go.mod against a cluster that does not exist: every flag must be one
 // helm knows, so each command fails only on the network or the cluster.
 func TestCommandsParseWithPinnedHelm(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the pinned helm")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	helm, err := preflight.ToolPath(ctx, command.Exec{}, "helm")
