@@ -3,6 +3,9 @@ package live
 import (
 	"context"
 	"io"
+	"maps"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +16,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 
 	"istio-egress-conformance/harness/apiserver"
@@ -74,7 +78,48 @@ func testRun(t *testing.T, runID string, unique bool) *Run {
 	cfg := config.Config{RunID: runID, UniqueNamespaces: unique, ClientImage: "curlimages/curl:8.11.1", ServerImage: "nginx:1.27.3-alpine", Keep: config.KeepNever}
 	r := New(cfg, preflight.Report{Mode: preflight.ModeExisting}, scenarios.Builtin(), io.Discard)
 	r.ca = ca
+	r.dnsTimings = fastDNS
 	return r
+}
+
+// fakeDeploymentController stands in for the controller envtest does not run:
+// it marks every new generation of kube-system/coredns rolled out (2 replicas)
+// and records the pod template annotations each rollout was for.
+func fakeDeploymentController(t *testing.T, res *resources.Resources) func() []map[string]string {
+	ctx, cancel := context.WithCancel(context.Background())
+	var mu sync.Mutex
+	var rollouts []map[string]string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			var d appsv1.Deployment
+			if res.Get(ctx, workload.CoreDNSDeployment, workload.CoreDNSNamespace, &d) == nil && d.Generation > d.Status.ObservedGeneration {
+				d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: 2, UpdatedReplicas: 2, ReadyReplicas: 2, AvailableReplicas: 2}
+				if res.UpdateStatus(ctx, &d) == nil {
+					mu.Lock()
+					rollouts = append(rollouts, maps.Clone(d.Spec.Template.Annotations))
+					mu.Unlock()
+				}
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	return func() []map[string]string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(rollouts)
+	}
+}
+
+// coreDNSDeployment is kind's CoreDNS Deployment, abridged.
+func coreDNSDeployment() *appsv1.Deployment {
+	app := map[string]string{"k8s-app": "kube-dns"}
+	return &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: workload.CoreDNSDeployment, Namespace: workload.CoreDNSNamespace},
+		Spec: appsv1.DeploymentSpec{Replicas: ptr.To(int32(2)), Selector: &metav1.LabelSelector{MatchLabels: app}, Template: corev1.PodTemplateSpec{
+			ObjectMeta: metav1.ObjectMeta{Labels: app, Annotations: map[string]string{"kubectl.kubernetes.io/default-container": "coredns"}},
+			Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "coredns", Image: "registry.k8s.io/coredns/coredns:v1.12.0"}}}}}}
 }
 
 func (r *Run) scenario(t *testing.T, name string) scenarios.Scenario {
@@ -98,6 +143,8 @@ func TestAgainstAPIServer(t *testing.T) {
 	namespacesTerminate(t)
 	ctx := context.Background()
 	res := cfg.Client().Resources()
+	require.NoError(t, res.Create(ctx, coreDNSDeployment()))
+	rollouts := fakeDeploymentController(t, res)
 
 	t.Run("seed fixture applies verbatim and teardown deletes by label only", func(t *testing.T) {
 		require.NoError(t, res.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "foreign"}}))
@@ -195,6 +242,39 @@ func TestAgainstAPIServer(t *testing.T) {
 		require.NoError(t, res.Get(ctx, workload.CoreDNSConfigMap, workload.CoreDNSNamespace, cm))
 		assert.Equal(t, kindCorefile, cm.Data[workload.CorefileKey])
 		assert.NotContains(t, cm.Annotations, workload.OriginalCorefileAnnotation)
+	})
+
+	t.Run("coredns is restarted for the override and again at restore, and waited for", func(t *testing.T) {
+		r := testRun(t, "envtest9", false)
+		r.serverIP = "10.244.0.8"
+		var before appsv1.Deployment
+		require.NoError(t, res.Get(ctx, workload.CoreDNSDeployment, workload.CoreDNSNamespace, &before))
+		seen := len(rollouts())
+		resolve, lookups := scriptedResolver("203.0.113.10", "10.244.0.8")
+		r.resolve = resolve
+
+		require.NoError(t, r.overrideDNS(ctx, res, []string{"www.tetrate.io"}))
+		require.NoError(t, r.awaitDNSOverride(ctx, res, []string{"www.tetrate.io"}))
+		var d appsv1.Deployment
+		require.NoError(t, res.Get(ctx, workload.CoreDNSDeployment, workload.CoreDNSNamespace, &d))
+		assert.Equal(t, "envtest9", d.Spec.Template.Annotations[workload.RestartAnnotation], "new pods read the overridden Corefile")
+		assert.Equal(t, 4, *lookups, "the stale answer, then three override answers in a row")
+		require.Len(t, rollouts(), seen+1, "the override waited for its rollout")
+
+		require.NoError(t, r.restoreDNS(ctx, cfg))
+		require.NoError(t, res.Get(ctx, workload.CoreDNSDeployment, workload.CoreDNSNamespace, &d))
+		assert.Equal(t, before.Spec.Template, d.Spec.Template, "the pod template is as it was")
+		require.Len(t, rollouts(), seen+2, "the restore waited for a rollout of its own")
+		assert.NotContains(t, rollouts()[seen+1], workload.RestartAnnotation)
+	})
+
+	t.Run("a rollout that never finishes is a one-line error naming the Deployment", func(t *testing.T) {
+		stuck := coreDNSDeployment()
+		stuck.Name = "stuck"
+		require.NoError(t, res.Create(ctx, stuck))
+		err := awaitRollout(ctx, res, stuck.Namespace, stuck.Name, dnsTimings{rollout: 300 * time.Millisecond, interval: 50 * time.Millisecond})
+		require.Error(t, err)
+		assert.Regexp(t, `^rollout of Deployment kube-system/stuck not done within 300ms: .*\(last: waiting for the deployment controller to see the new spec\)$`, err.Error())
 	})
 
 	t.Run("the run's teardown, after Ctrl-C, sweeps its leftovers by label and the hermetic host with them", func(t *testing.T) {

@@ -45,6 +45,8 @@ type Run struct {
 	ca             *workload.CA
 	serverIP       string
 	corefile       *string // the CoreDNS Corefile before the override; nil when not overridden
+	dnsTimings     dnsTimings
+	resolve        resolver // nil: getent in the hermetic server's pod
 
 	mu      sync.Mutex
 	results reports.Run
@@ -58,7 +60,7 @@ func New(cfg config.Config, report preflight.Report, catalog []scenarios.Entry, 
 	if cfg.UniqueNamespaces {
 		catalog = withUniqueNamespaces(catalog, cfg.RunID)
 	}
-	return &Run{Cfg: cfg, Report: report, Runner: command.Exec{}, Progress: progress, catalog: catalog,
+	return &Run{Cfg: cfg, Report: report, Runner: command.Exec{}, Progress: progress, catalog: catalog, dnsTimings: defaultDNSTimings,
 		results: reports.Run{Tier: reports.TierLive, Start: time.Now(), Environment: map[string]string{
 			"tier":              reports.TierLive,
 			"runID":             cfg.RunID,

@@ -47,14 +47,14 @@ func TestPhaseTurnsAPanicIntoTheStepsError(t *testing.T) {
 func TestKeptMessageSaysHowToRemove(t *testing.T) {
 	r := New(config.Config{RunID: "abcd1234"}, preflight.Report{Mode: preflight.ModeExisting}, scenarios.Builtin(), io.Discard)
 	assert.Equal(t, "objects labelled egress-conformance.io/run-id=abcd1234 kept; remove them with: make sweep RUN_ID=abcd1234, or by hand: "+
-		"kubectl delete destinationrule.networking.istio.io,virtualservice.networking.istio.io,serviceentry.networking.istio.io,namespaces -A -l egress-conformance.io/run-id=abcd1234",
+		"kubectl delete sidecar.networking.istio.io,destinationrule.networking.istio.io,virtualservice.networking.istio.io,serviceentry.networking.istio.io,namespaces -A -l egress-conformance.io/run-id=abcd1234",
 		r.KeptMessage())
 	original := "corefile"
 	r.corefile, r.installedIstio = &original, true
 	assert.Equal(t, "objects labelled egress-conformance.io/run-id=abcd1234 kept; remove them with: make sweep RUN_ID=abcd1234, or by hand: "+
-		"restore CoreDNS from the egress-conformance.io/original-corefile annotation of kube-system/coredns; "+
+		"restore CoreDNS from the egress-conformance.io/original-corefile annotation of kube-system/coredns and remove the egress-conformance.io/restarted-for-run annotation from its Deployment's pod template; "+
 		"then go tool helm uninstall istiod istio-base -n istio-system; "+
-		"then kubectl delete destinationrule.networking.istio.io,virtualservice.networking.istio.io,serviceentry.networking.istio.io,namespaces -A -l egress-conformance.io/run-id=abcd1234",
+		"then kubectl delete sidecar.networking.istio.io,destinationrule.networking.istio.io,virtualservice.networking.istio.io,serviceentry.networking.istio.io,namespaces -A -l egress-conformance.io/run-id=abcd1234",
 		r.KeptMessage())
 	r.kind = &cluster.Kind{Name: "nightly"}
 	assert.Equal(t, `kind cluster "nightly" kept; remove it with: go tool kind delete cluster --name nightly`, r.KeptMessage())
@@ -104,7 +104,7 @@ func TestTeardownPlans(t *testing.T) {
 		return r
 	}
 	const (
-		fixtures   = "delete DestinationRule, VirtualService, ServiceEntry labelled egress-conformance.io/run-id=abcd1234"
+		fixtures   = "delete Sidecar, DestinationRule, VirtualService, ServiceEntry labelled egress-conformance.io/run-id=abcd1234"
 		namespaces = "delete namespaces labelled egress-conformance.io/run-id=abcd1234"
 		helm       = "helm uninstall the releases labelled egress-conformance.io/run-id=abcd1234"
 	)
@@ -116,7 +116,7 @@ func TestTeardownPlans(t *testing.T) {
 
 	original := "corefile"
 	reusedWithIstio := run(func(r *Run) { r.corefile = &original })
-	assert.Equal(t, []string{"restore the CoreDNS Corefile", fixtures, namespaces}, planNames(reusedWithIstio),
+	assert.Equal(t, []string{"restore the CoreDNS Corefile and restart CoreDNS", fixtures, namespaces}, planNames(reusedWithIstio),
 		"a reused cluster keeps its Istio; only what carries the run id goes")
 
 	// Cancelled runs: the plan covers what was made before the interrupt; the
@@ -148,7 +148,7 @@ func TestUniqueNamespacesRenameTheCatalog(t *testing.T) {
 	for _, s := range r.scenarios() {
 		clients = append(clients, s.Client.Namespace)
 	}
-	assert.Equal(t, []string{"tetrate-abcd1234", "tetrate-abcd1234", "egress-other-abcd1234"}, clients)
+	assert.Equal(t, []string{"tetrate-abcd1234", "tetrate-abcd1234", "egress-other-abcd1234", "egress-registry-only-abcd1234"}, clients)
 	assert.Equal(t, "egress-external-abcd1234", r.serverNamespace())
 	assert.Equal(t, "egress-external", New(config.Config{RunID: "abcd1234"}, preflight.Report{}, nil, io.Discard).serverNamespace())
 }

@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -94,7 +95,7 @@ func (r *Run) setupExternalHost(ctx context.Context, cfg *envconf.Config, hosts 
 		return r.phase("external host: the real Internet hosts (E2E_EXTERNAL=internet)", func() error { return nil })
 	}
 	res := cfg.Client().Resources()
-	return r.phase(fmt.Sprintf("external host: hermetic HTTPS server for %v, CoreDNS override", hosts), func() error {
+	err := r.phase(fmt.Sprintf("external host: hermetic HTTPS server for %v, CoreDNS override", hosts), func() error {
 		ca, err := workload.NewCA(r.Cfg.RunID)
 		if err != nil {
 			return err
@@ -118,6 +119,29 @@ func (r *Run) setupExternalHost(ctx context.Context, cfg *envconf.Config, hosts 
 		}
 		r.serverIP = pod.Status.PodIP
 		return r.overrideDNS(ctx, res, hosts)
+	})
+	if err != nil {
+		return err
+	}
+	return r.awaitDNSOverride(ctx, res, hosts)
+}
+
+// awaitDNSOverride restarts CoreDNS so that it serves the override now, then
+// waits until the hosts resolve to the hermetic server: only then do clients
+// (and their sidecars' DNS clusters) start.
+func (r *Run) awaitDNSOverride(ctx context.Context, res *resources.Resources, hosts []string) error {
+	err := r.phase(fmt.Sprintf("external host: restart CoreDNS (%s/%s) to load the override", workload.CoreDNSNamespace, workload.CoreDNSDeployment), func() error {
+		return restartCoreDNS(ctx, res, r.Cfg.RunID, false, r.dnsTimings)
+	})
+	if err != nil {
+		return err
+	}
+	return r.phase(fmt.Sprintf("external host: wait until %s resolve to %s", strings.Join(hosts, ", "), r.serverIP), func() error {
+		resolve := r.resolve
+		if resolve == nil {
+			resolve = execResolver(res, r.serverNamespace())
+		}
+		return awaitResolution(ctx, resolve, hosts, r.serverIP, r.dnsTimings)
 	})
 }
 

@@ -73,7 +73,7 @@ func (r *Run) teardownPlan(cfg *envconf.Config) []teardownStep {
 		return nil // no cluster was had: nothing was created
 	}
 	if r.corefile != nil {
-		plan = append(plan, teardownStep{"restore the CoreDNS Corefile", func(ctx context.Context) error { return r.restoreDNS(ctx, cfg) }})
+		plan = append(plan, teardownStep{"restore the CoreDNS Corefile and restart CoreDNS", func(ctx context.Context) error { return r.restoreDNS(ctx, cfg) }})
 	}
 	selector := r.ownerSelector("")
 	plan = append(plan, deleteKindsSteps(cfg, fixtureKinds(r.scenarios()...), selector)...)
@@ -105,7 +105,8 @@ func (r *Run) KeptMessage() string {
 	selector := r.ownerSelector("")
 	steps := []string{}
 	if r.corefile != nil {
-		steps = append(steps, fmt.Sprintf("restore CoreDNS from the %s annotation of %s/%s", workload.OriginalCorefileAnnotation, workload.CoreDNSNamespace, workload.CoreDNSConfigMap))
+		steps = append(steps, fmt.Sprintf("restore CoreDNS from the %s annotation of %s/%s and remove the %s annotation from its Deployment's pod template",
+			workload.OriginalCorefileAnnotation, workload.CoreDNSNamespace, workload.CoreDNSConfigMap, workload.RestartAnnotation))
 	}
 	if r.installedIstio {
 		steps = append(steps, "go tool helm uninstall istiod istio-base -n "+istio.Namespace)
@@ -131,5 +132,7 @@ func (r *Run) restoreDNS(ctx context.Context, cfg *envconf.Config) error {
 		return fmt.Errorf("restore coredns: %v", err)
 	}
 	r.corefile = nil
-	return nil
+	// New pods read the original Corefile at once, so nobody is left with the
+	// override's answers for the minutes a reload would take.
+	return restartCoreDNS(ctx, res, r.Cfg.RunID, true, r.dnsTimings)
 }

@@ -17,6 +17,13 @@ const (
 	// OverrideRunAnnotation names the run whose override is in place, so that
 	// a sweep of that run restores it and a sweep of another run does not.
 	OverrideRunAnnotation = "egress-conformance.io/override-run-id"
+	// CoreDNSDeployment runs the cluster DNS (kubeadm, kind, k3s, minikube).
+	CoreDNSDeployment = "coredns"
+	// RestartAnnotation, on CoreDNS's pod template, names the run whose
+	// override the pods were restarted for. Setting it rolls out pods that read
+	// the overridden Corefile at start; removing it at restore rolls out pods
+	// with the original one and leaves the Deployment as it was.
+	RestartAnnotation = "egress-conformance.io/restarted-for-run"
 	overrideMarker        = "# egress-conformance override"
 )
 

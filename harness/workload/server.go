@@ -16,6 +16,9 @@ import (
 const (
 	ServerNamespace = "egress-external"
 	ServerPodName   = "hermetic-server"
+	// ServerContainer runs nginx; its image (Alpine) has getent, which the
+	// run uses to see what the cluster DNS answers.
+	ServerContainer = "nginx"
 	ServerTLSSecret = "hermetic-server-tls"
 	ServerConfig    = "hermetic-server-nginx"
 	ServerPort      = 443
@@ -59,7 +62,7 @@ func ServerObjects(o ServerOptions) []Object {
 		Spec: corev1.PodSpec{
 			TerminationGracePeriodSeconds: ptr(int64(1)),
 			Containers: []corev1.Container{{
-				Name:  "nginx",
+				Name:  ServerContainer,
 				Image: o.Image,
 				Ports: []corev1.ContainerPort{{Name: "https", ContainerPort: ServerPort}},
 				VolumeMounts: []corev1.VolumeMount{
