@@ -24,7 +24,7 @@ const (
 	// the overridden Corefile at start; removing it at restore rolls out pods
 	// with the original one and leaves the Deployment as it was.
 	RestartAnnotation = "egress-conformance.io/restarted-for-run"
-	overrideMarker        = "# egress-conformance override"
+	overrideMarker    = "# egress-conformance override"
 )
 
 // OverrideCorefile makes hosts resolve to ip in the cluster's main server
