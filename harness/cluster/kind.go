@@ -73,6 +73,28 @@ func (k *Kind) Destroy(ctx context.Context) error {
 	return k.Provider().Destroy(ctx)
 }
 
+// LoadImages loads images from the local Docker engine into the cluster with
+// e2e-framework's kind provider (`kind load docker-image`, what
+// envfuncs.LoadImageToCluster runs). Every image must be there first: a
+// missing one is a one-line error naming it, before anything is loaded.
+func (k *Kind) LoadImages(ctx context.Context, runner command.Runner, images []string) error {
+	for _, image := range images {
+		if _, err := runner.Run(ctx, "docker", "image", "inspect", "--format", "{{.Id}}", image); err != nil {
+			return fmt.Errorf("E2E_PRELOAD_IMAGES=1: image %s is not in the local Docker engine (docker pull %s, or docker load it, first): %v", image, image, err)
+		}
+	}
+	loader, ok := k.Provider().(support.E2EClusterProviderWithImageLoader)
+	if !ok {
+		return fmt.Errorf("kind: the cluster provider cannot load images")
+	}
+	for _, image := range images {
+		if err := loader.LoadImage(ctx, image); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ExportLogs writes `kind export logs` into dir.
 func (k *Kind) ExportLogs(ctx context.Context, dir string) error {
 	return k.Provider().ExportLogs(ctx, dir)

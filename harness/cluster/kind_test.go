@@ -37,3 +37,17 @@ func TestCheckNoClash(t *testing.T) {
 	rec.Replies["/cache/kind get clusters"] = command.Reply{Err: errors.New("/cache/kind get clusters: exit status 1: failed to list nodes")}
 	assert.ErrorContains(t, k.CheckNoClash(context.Background(), rec), "kind: cannot list clusters: /cache/kind get clusters: exit status 1: failed to list nodes")
 }
+
+func TestLoadImagesNamesAMissingImageFirst(t *testing.T) {
+	k := &Kind{Path: "/cache/kind", Name: "egress-conformance"}
+	inspect := func(image string) string { return "docker image inspect --format {{.Id}} " + image }
+	rec := &command.Recorder{Replies: map[string]command.Reply{
+		inspect("curlimages/curl:8.11.1"): {Out: []byte("sha256:abc\n")},
+		inspect("nginx:1.27.3-alpine"):    {Err: errors.New("docker image inspect --format {{.Id}} nginx:1.27.3-alpine: exit status 1: Error response from daemon: No such image: nginx:1.27.3-alpine")},
+	}}
+	err := k.LoadImages(context.Background(), rec, []string{"curlimages/curl:8.11.1", "nginx:1.27.3-alpine"})
+	assert.EqualError(t, err, "E2E_PRELOAD_IMAGES=1: image nginx:1.27.3-alpine is not in the local Docker engine (docker pull nginx:1.27.3-alpine, or docker load it, first): "+
+		"docker image inspect --format {{.Id}} nginx:1.27.3-alpine: exit status 1: Error response from daemon: No such image: nginx:1.27.3-alpine")
+	assert.Equal(t, []string{inspect("curlimages/curl:8.11.1"), inspect("nginx:1.27.3-alpine")}, rec.Lines(), "nothing is loaded before every image is known to be there")
+	assert.Implements(t, (*support.E2EClusterProviderWithImageLoader)(nil), k.Provider(), "the provider loads with `kind load docker-image`")
+}

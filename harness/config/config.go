@@ -60,6 +60,10 @@ type Config struct {
 	// UniqueNamespaces (E2E_UNIQUE_NAMESPACES=1) suffixes the namespaces a run
 	// creates with its run id, so that two runs can share a cluster.
 	UniqueNamespaces bool
+	// PreloadImages (E2E_PRELOAD_IMAGES=1) loads the client and server images
+	// from the local Docker engine into the kind cluster, for air-gapped or
+	// rate-limited CI.
+	PreloadImages bool
 	// Sweep (E2E_SWEEP=<run id>) removes what that run left on the cluster in
 	// KUBECONFIG instead of running; RunID is then that run's id.
 	Sweep     string
@@ -95,6 +99,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	if c.UniqueNamespaces, err = parseBool(getenv, "E2E_UNIQUE_NAMESPACES", false); err != nil {
+		return Config{}, err
+	}
+	if c.PreloadImages, err = parseBool(getenv, "E2E_PRELOAD_IMAGES", false); err != nil {
 		return Config{}, err
 	}
 	if c.Consecutive, err = parsePositiveInt(getenv, "E2E_CONSECUTIVE", DefaultConsecutive); err != nil {

@@ -30,6 +30,7 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, 60*time.Second, c.CheckTimeout)
 	assert.Equal(t, KeepNever, c.Keep)
 	assert.False(t, c.UniqueNamespaces, "the seed's tetrate namespace is the default")
+	assert.False(t, c.PreloadImages)
 	assert.Regexp(t, "^[0-9a-f]{8}$", c.RunID)
 	c2, _ := FromEnv(env())
 	assert.NotEqual(t, c.RunID, c2.RunID)
@@ -38,7 +39,7 @@ func TestDefaults(t *testing.T) {
 func TestOverrides(t *testing.T) {
 	c, err := FromEnv(env("E2E_REQUIRE_CLUSTER", "0", "KUBECONFIG", "/k", "E2E_ISTIO_VERSION", "1.31.2",
 		"E2E_EXTERNAL", "internet", "E2E_CONSECUTIVE", "5", "E2E_CHECK_TIMEOUT", "2m", "E2E_KEEP", "on-failure",
-		"E2E_KIND_CLUSTER", "nightly-1", "E2E_CLIENT_IMAGE", "nicolaka/netshoot:v0.13", "E2E_UNIQUE_NAMESPACES", "1"))
+		"E2E_KIND_CLUSTER", "nightly-1", "E2E_CLIENT_IMAGE", "nicolaka/netshoot:v0.13", "E2E_UNIQUE_NAMESPACES", "1", "E2E_PRELOAD_IMAGES", "1"))
 	require.NoError(t, err)
 	assert.False(t, c.RequireCluster)
 	assert.Equal(t, "/k", c.Kubeconfig)
@@ -50,6 +51,7 @@ func TestOverrides(t *testing.T) {
 	assert.Equal(t, "nightly-1", c.KindCluster)
 	assert.Equal(t, "nicolaka/netshoot:v0.13", c.ClientImage)
 	assert.True(t, c.UniqueNamespaces)
+	assert.True(t, c.PreloadImages)
 }
 
 func TestSweepUsesTheSweptRunsID(t *testing.T) {
@@ -68,6 +70,7 @@ func TestBadValues(t *testing.T) {
 	cases := map[string][]string{
 		`E2E_REQUIRE_CLUSTER="yes please": expected 1, 0, true or false`: {"E2E_REQUIRE_CLUSTER", "yes please"},
 		`E2E_UNIQUE_NAMESPACES="on": expected 1, 0, true or false`:       {"E2E_UNIQUE_NAMESPACES", "on"},
+		`E2E_PRELOAD_IMAGES="yes": expected 1, 0, true or false`:         {"E2E_PRELOAD_IMAGES", "yes"},
 		`E2E_CONSECUTIVE="0": expected a positive whole number`:          {"E2E_CONSECUTIVE", "0"},
 		`E2E_CHECK_TIMEOUT="60": expected a positive duration`:           {"E2E_CHECK_TIMEOUT", "60"},
 		`E2E_EXTERNAL="cloud": expected one of [hermetic internet]`:      {"E2E_EXTERNAL", "cloud"},

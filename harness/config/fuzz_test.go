@@ -11,14 +11,14 @@ import (
 
 // fuzzedVars are the variables FuzzFromEnv sets, in the order of its arguments.
 var fuzzedVars = []string{"E2E_REQUIRE_CLUSTER", "E2E_UNIQUE_NAMESPACES", "E2E_CONSECUTIVE", "E2E_CHECK_TIMEOUT",
-	"E2E_EXTERNAL", "E2E_KEEP", "E2E_ISTIO_VERSION", "E2E_KIND_CLUSTER"}
+	"E2E_EXTERNAL", "E2E_KEEP", "E2E_ISTIO_VERSION", "E2E_KIND_CLUSTER", "E2E_PRELOAD_IMAGES"}
 
 // FuzzFromEnv feeds arbitrary values to every parsed variable: the result is
 // a usable configuration or one line naming a variable and its value.
 // The seed corpus is in testdata/fuzz/FuzzFromEnv.
 func FuzzFromEnv(f *testing.F) {
-	f.Fuzz(func(t *testing.T, require1, unique, consecutive, timeout, external, keep, version, kindCluster string) {
-		values := []string{require1, unique, consecutive, timeout, external, keep, version, kindCluster}
+	f.Fuzz(func(t *testing.T, require1, unique, consecutive, timeout, external, keep, version, kindCluster, preload string) {
+		values := []string{require1, unique, consecutive, timeout, external, keep, version, kindCluster, preload}
 		c, err := FromEnv(func(name string) string {
 			for i, v := range fuzzedVars {
 				if v == name {

@@ -32,17 +32,27 @@ func (r *Run) Setup() []env.Func {
 func (r *Run) setupCluster(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
 	if r.Report.Mode == preflight.ModeExisting {
 		return ctx, r.phase("cluster: use the existing cluster in "+r.Cfg.Kubeconfig+" ("+r.Report.ServerVersion+"), never deleted", func() error {
+			if r.Cfg.PreloadImages {
+				return fmt.Errorf("E2E_PRELOAD_IMAGES=1 loads images into a kind cluster the run creates; for the cluster in KUBECONFIG, load %s and %s into it yourself", r.Cfg.ClientImage, r.Cfg.ServerImage)
+			}
 			cfg.WithKubeconfigFile(r.Cfg.Kubeconfig)
 			return nil
 		})
 	}
 	k := cluster.NewKind(r.Report.Tools["kind"], r.Cfg)
-	return ctx, r.phase(fmt.Sprintf("cluster: create kind cluster %q (node image %s)", k.Name, k.Image), func() error {
+	err := r.phase(fmt.Sprintf("cluster: create kind cluster %q (node image %s)", k.Name, k.Image), func() error {
 		if err := k.CheckNoClash(ctx, r.Runner); err != nil {
 			return err
 		}
 		r.kind = k // from here on, teardown deletes it, even if creation fails half-way
 		return k.Create(ctx, cfg)
+	})
+	if err != nil || !r.Cfg.PreloadImages {
+		return ctx, err
+	}
+	images := []string{r.Cfg.ClientImage, r.Cfg.ServerImage}
+	return ctx, r.phase(fmt.Sprintf("cluster: load %s from the local Docker engine (E2E_PRELOAD_IMAGES=1)", strings.Join(images, ", ")), func() error {
+		return k.LoadImages(ctx, r.Runner, images)
 	})
 }
 
