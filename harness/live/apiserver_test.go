@@ -102,7 +102,7 @@ func fakeDeploymentController(t *testing.T, res *resources.Resources) func() []m
 					mu.Unlock()
 				}
 			}
-			time.Sleep(20 * time.Millisecond)
+			time.Sleep(100 * time.Millisecond)
 		}
 	}()
 	t.Cleanup(func() { cancel(); <-done })

@@ -75,21 +75,22 @@ func restartCoreDNS(ctx context.Context, res *resources.Resources, runID string,
 
 // awaitRollout waits until the Deployment's rollout is done.
 func awaitRollout(ctx context.Context, res *resources.Resources, namespace, name string, timings dnsTimings) error {
-	last := "no status read yet"
+	var status, readErr string
 	err := wait.For(func(ctx context.Context) (bool, error) {
 		var d appsv1.Deployment
 		if err := res.Get(ctx, name, namespace, &d); err != nil {
-			if ctx.Err() == nil { // the deadline's own error says nothing new
-				last = err.Error()
-			}
+			readErr = err.Error()
 			return false, nil // a transient API error: the deadline decides
 		}
 		var done bool
-		last, done = rolloutStatus(&d)
+		status, done = rolloutStatus(&d)
 		return done, nil
 	}, wait.WithTimeout(timings.rollout), wait.WithInterval(timings.interval), wait.WithImmediate(), wait.WithContext(ctx))
 	if err != nil {
-		return fmt.Errorf("rollout of Deployment %s/%s not done within %s: %v (last: %s)", namespace, name, timings.rollout, err, last)
+		if status == "" { // never read: the read error is the news
+			status = readErr
+		}
+		return fmt.Errorf("rollout of Deployment %s/%s not done within %s: %v (last: %s)", namespace, name, timings.rollout, err, status)
 	}
 	return nil
 }
