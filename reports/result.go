@@ -15,8 +15,9 @@ import (
 
 // Tiers.
 const (
-	TierOffline = "offline"
-	TierLive    = "live"
+	TierOffline      = "offline"
+	TierControlPlane = "controlplane"
+	TierLive         = "live"
 )
 
 // Run is one tier's run over a catalog.

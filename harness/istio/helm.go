@@ -19,9 +19,16 @@ const (
 	Istiod      = "istiod"
 )
 
-// InstallCommands are the helm invocations that install Istio, in order.
-// outboundTrafficPolicy ALLOW_ANY is what sends HTTPS to unknown hosts through
-// the PassthroughCluster; `helm install` (not upgrade) refuses to touch a
+// IstiodValues are the istiod chart values every tier installs with, as helm
+// --set arguments: the live tier's `helm install` and the control-plane
+// tier's `helm template` of the pinned module's chart. outboundTrafficPolicy
+// ALLOW_ANY is what sends HTTPS to unknown hosts through the PassthroughCluster.
+func IstiodValues() []string {
+	return []string{"--set", "meshConfig.outboundTrafficPolicy.mode=ALLOW_ANY"}
+}
+
+// InstallCommands are the helm invocations that install Istio, in order, with
+// IstiodValues; `helm install` (not upgrade) refuses to touch a
 // release that already exists. The releases carry the run-id label, which is
 // how teardown finds them. The namespace is the caller's: it labels it too.
 func InstallCommands(helm, kubeconfig string, cfg config.Config) [][]string {
@@ -29,7 +36,7 @@ func InstallCommands(helm, kubeconfig string, cfg config.Config) [][]string {
 		"--labels", config.RunIDLabel + "=" + cfg.RunID, "--wait", "--timeout", "10m", "--kubeconfig", kubeconfig}
 	base := append([]string{helm, "install", BaseRelease, "base"}, common...)
 	istiod := append([]string{helm, "install", Istiod, "istiod"}, common...)
-	istiod = append(istiod, "--set", "meshConfig.outboundTrafficPolicy.mode=ALLOW_ANY")
+	istiod = append(istiod, IstiodValues()...)
 	return [][]string{base, istiod}
 }
 

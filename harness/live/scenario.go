@@ -146,6 +146,21 @@ func (r *Run) applyScenario(ctx context.Context, cfg *envconf.Config, s scenario
 	return nil
 }
 
+// ApplyScenario is the live tier's own scenario setup (client namespace, CA
+// objects, client pod, fixtures' namespaces, fixtures, all labelled), for the
+// control-plane tier, which runs it against a real API server and istiod. ca
+// is the run's CA (the hermetic host's), nil for none.
+func (r *Run) ApplyScenario(ctx context.Context, cfg *envconf.Config, s scenarios.Scenario, ca *workload.CA) error {
+	r.ca = ca
+	return r.applyScenario(ctx, cfg, s)
+}
+
+// DeleteFixtures is the first step of the live tier's scenario teardown: the
+// fixtures' kinds, deleted by the run's and the scenario's labels.
+func (r *Run) DeleteFixtures(ctx context.Context, cfg *envconf.Config, s scenarios.Scenario) error {
+	return r.runSteps(ctx, "scenario "+s.Name+": ", deleteKindsSteps(cfg, fixtureKinds(s), r.ownerSelector(s.Name)))
+}
+
 // missingNamespaces are the namespaces the fixtures put objects in that
 // neither exist nor come with the fixtures. A namespace that exists is used as
 // is and never deleted; only the run's labelled objects in it are.

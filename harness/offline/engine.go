@@ -51,17 +51,28 @@ func Predict(s scenarios.Scenario) ([]Prediction, error) {
 				IstioVersion: ProxyIstioVersion,
 			},
 		})
-		sim := simulation.NewSimulationFromConfigGen(nil, gen, proxy)
-		for _, c := range s.Checks {
-			p, err := predict(sim, c)
-			if err != nil {
-				t.Fatalf("check %s: %v", c.Name, err)
-			}
-			predictions = append(predictions, p)
+		var err error
+		if predictions, err = FromSimulation(simulation.NewSimulationFromConfigGen(nil, gen, proxy), s.Checks); err != nil {
+			t.Fatal(err)
 		}
 	})
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: offline translation failed: %v", s.Name, err)
+	}
+	return predictions, nil
+}
+
+// FromSimulation predicts every check, in order, from a sidecar's config:
+// the one Istio's translation generates here, or one a real istiod served
+// (the control-plane tier). Both tiers judge predictions with Verify.
+func FromSimulation(sim *simulation.Simulation, checks []scenarios.Check) ([]Prediction, error) {
+	var predictions []Prediction
+	for _, c := range checks {
+		p, err := predict(sim, c)
+		if err != nil {
+			return nil, fmt.Errorf("check %s: %v", c.Name, err)
+		}
+		predictions = append(predictions, p)
 	}
 	return predictions, nil
 }

@@ -64,6 +64,10 @@ func clientPod(o ClientOptions) *corev1.Pod {
 			},
 		},
 		Spec: corev1.PodSpec{
+			// What the ServiceAccount admission plugin would fill in, said
+			// outright: Istio's injected token volume needs it, and an API
+			// server without that plugin (the control-plane tier's) leaves it empty.
+			ServiceAccountName:            "default",
 			TerminationGracePeriodSeconds: ptr(int64(1)),
 			Containers: []corev1.Container{{
 				Name:    ClientContainer,

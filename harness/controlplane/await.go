@@ -1,0 +1,96 @@
+package controlplane
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"istio.io/istio/pilot/pkg/simulation"
+	"istio.io/istio/pkg/adsc"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
+
+	"istio-egress-conformance/harness/workload"
+)
+
+// InjectedClient reads the client pod the live tier created back from the API
+// server: istiod's webhook must have injected it, as the live tier's own
+// detection (workload.HasSidecar) sees it. Without a kubelet it has no IP, so
+// it gets one through a status update, as a kubelet would give it.
+func InjectedClient(ctx context.Context, res *resources.Resources, namespace, ip string) (*corev1.Pod, error) {
+	var pod corev1.Pod
+	if err := res.Get(ctx, workload.ClientPodName, namespace, &pod); err != nil {
+		return nil, fmt.Errorf("client pod %s/%s: %v", namespace, workload.ClientPodName, err)
+	}
+	if !workload.HasSidecar(&pod) {
+		return nil, fmt.Errorf("client pod %s/%s has no %s container: istiod's webhook did not inject it", namespace, pod.Name, workload.SidecarContainer)
+	}
+	pod.Status.PodIP, pod.Status.PodIPs, pod.Status.Phase = ip, []corev1.PodIP{{IP: ip}}, corev1.PodRunning
+	if err := res.UpdateStatus(ctx, &pod); err != nil {
+		return nil, fmt.Errorf("client pod %s/%s: give it IP %s: %v", namespace, pod.Name, ip, err)
+	}
+	return &pod, nil
+}
+
+// AwaitConfig waits until the sidecar's clusters hold every host (present) or
+// none of them (!present), then until istiod has pushed nothing for
+// quietPeriod, and returns that config. It fails, naming the hosts, when
+// istiod dies, the stream closes or within passes.
+func AwaitConfig(ctx context.Context, c *adsc.ADSC, d *Istiod, hosts []string, present bool, within time.Duration) (*simulation.Simulation, error) {
+	deadline := time.After(within)
+	for {
+		if err := d.Err(); err != nil {
+			return nil, err
+		}
+		has, missing := HasClusters(Snapshot(c), hosts)
+		if present && has || !present && len(missing) == len(hosts) {
+			if err := awaitQuiet(ctx, c); err != nil {
+				return nil, err
+			}
+			return Snapshot(c), nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-deadline:
+			if present {
+				return nil, fmt.Errorf("config never converged within %s: no cluster for %v in the sidecar's config", within, missing)
+			}
+			return nil, fmt.Errorf("config never converged within %s: clusters for %v still in the sidecar's config", within, slices.DeleteFunc(slices.Clone(hosts), func(h string) bool { return slices.Contains(missing, h) }))
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// awaitQuiet returns once no push has come for quietPeriod.
+func awaitQuiet(ctx context.Context, c *adsc.ADSC) error {
+	for {
+		select {
+		case u := <-c.Updates:
+			if u == "" {
+				return fmt.Errorf("the xDS stream to istiod closed")
+			}
+		case <-time.After(quietPeriod):
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// ProxyImage is the injected sidecar's image, and whether it is a native
+// sidecar (an init container that keeps running) rather than a container.
+func ProxyImage(pod *corev1.Pod) (string, bool) {
+	for _, c := range pod.Spec.InitContainers {
+		if c.Name == workload.SidecarContainer {
+			return c.Image, c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
+		}
+	}
+	for _, c := range pod.Spec.Containers {
+		if c.Name == workload.SidecarContainer {
+			return c.Image, false
+		}
+	}
+	return "", false
+}
