@@ -131,4 +131,3 @@ func serviceEntryHosts(s scenarios.Scenario) []string {
 	}
 	return hosts
 }
-
