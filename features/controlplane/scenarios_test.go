@@ -4,11 +4,16 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	networking "istio.io/api/networking/v1alpha3"
+	"istio.io/istio/pilot/pkg/simulation"
+	"istio.io/istio/pkg/adsc"
+	corev1 "k8s.io/api/core/v1"
 
 	"istio-egress-conformance/harness/apiserver"
 	"istio-egress-conformance/harness/config"
@@ -92,6 +97,8 @@ func runScenario(t *testing.T, srv apiserver.Server, mesh *controlplane.Mesh, i 
 	if err != nil {
 		fail("simulate", err)
 	}
+	offlinePredictions, err := offline.Predict(s)
+	require.NoError(t, err)
 	perCheck := time.Since(start) / time.Duration(len(s.Checks))
 	for k, check := range s.Checks {
 		p := predictions[k]
@@ -105,7 +112,12 @@ func runScenario(t *testing.T, srv apiserver.Server, mesh *controlplane.Mesh, i 
 			}
 			res.Passed = len(res.Failures) == 0
 			record(res)
+			assert.Equal(t, offlinePredictions[k], p, "the real istiod's config must predict what the offline translation predicts")
 		})
+	}
+
+	for _, name := range credentialNames(s) {
+		t.Run("sds-"+name, func(t *testing.T) { checkSDS(t, srv, mesh, sim, s, node, name) })
 	}
 
 	deleted := time.Now()
@@ -116,6 +128,56 @@ func runScenario(t *testing.T, srv apiserver.Server, mesh *controlplane.Mesh, i 
 		fail("teardown", fmt.Errorf("after the fixtures' teardown: %v", err))
 	}
 	setEnvironment("deleteToGone/"+s.Name, time.Since(deleted).Round(time.Millisecond).String())
+}
+
+// credentialNames are the credentialNames of the scenario's DestinationRules.
+func credentialNames(s scenarios.Scenario) []string {
+	var names []string
+	for _, o := range s.Objects() {
+		if o.Istio == nil {
+			continue
+		}
+		if dr, ok := o.Istio.Spec.(*networking.DestinationRule); ok && dr.GetTrafficPolicy().GetTls().GetCredentialName() != "" {
+			names = append(names, dr.GetTrafficPolicy().GetTls().GetCredentialName())
+		}
+	}
+	return names
+}
+
+// checkSDS answers the live tier's riskiest assumption for real: the sidecar's
+// cluster verifies the upstream with the SDS secret of the DestinationRule's
+// credentialName, and istiod serves it, over its mTLS port to a workload
+// certificate of the client's service account, carrying the run's CA from the
+// Secret's cacert key. A credentialName without a Secret gets no answer.
+func checkSDS(t *testing.T, srv apiserver.Server, mesh *controlplane.Mesh, sim *simulation.Simulation, s scenarios.Scenario, node adsc.Config, credentialName string) {
+	result := reports.CheckResult{Scenario: s.Name, Check: "sds-" + credentialName}
+	defer func() {
+		result.Passed = !t.Failed()
+		if t.Failed() {
+			result.Failures = []string{"see the test log: the sidecar would not get the CA of credentialName " + credentialName}
+		}
+		record(result)
+	}()
+	var sdsName string
+	for _, cl := range sim.Clusters {
+		if n := controlplane.ValidationSecret(cl); strings.HasSuffix(n, "/"+credentialName+"-cacert") {
+			sdsName = n
+		}
+	}
+	require.NotEmpty(t, sdsName, "no cluster verifies its upstream with credentialName %s: Istio drops it from a sidecar DestinationRule without a workloadSelector", credentialName)
+	var secret corev1.Secret
+	require.NoError(t, srv.Config.Client().Resources().Get(context.Background(), credentialName, s.Client.Namespace, &secret))
+
+	certDir := t.TempDir()
+	require.NoError(t, controlplane.WorkloadCertDir(certDir, mesh.CACert, mesh.CAKey, s.Client.Namespace, "default"))
+	secure := fmt.Sprintf("127.0.0.1:%d", mesh.Istiod.Ports.SecureGRPC)
+	got, err := controlplane.FetchSecret(secure, node, certDir, sdsName, 10*time.Second)
+	require.NoError(t, err)
+	assert.Equal(t, string(secret.Data["cacert"]), string(got.GetValidationContext().GetTrustedCa().GetInlineBytes()), "the sidecar trusts the run's CA")
+
+	missing := "kubernetes://egress-conformance-missing-cacert"
+	_, err = controlplane.FetchSecret(secure, node, certDir, missing, 3*time.Second)
+	assert.ErrorIs(t, err, controlplane.ErrNoSecret, "a credentialName whose Secret does not exist gets the sidecar nothing")
 }
 
 // serviceEntryHosts are the hosts the scenario's ServiceEntries add to the mesh.

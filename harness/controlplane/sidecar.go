@@ -14,6 +14,7 @@ import (
 	"istio.io/istio/pilot/pkg/simulation"
 	v3 "istio.io/istio/pilot/pkg/xds/v3"
 	"istio.io/istio/pkg/adsc"
+	istiolog "istio.io/istio/pkg/log"
 	corev1 "k8s.io/api/core/v1"
 
 	"istio-egress-conformance/harness/workload"
@@ -62,6 +63,10 @@ func SidecarConfig(pod *corev1.Pod, istioVersion string) (adsc.Config, error) {
 // adsc.ConfigInitialRequests would also ask for the "api" generator, which
 // istiod refuses to an unauthenticated client.
 func Connect(grpcAddr string, cfg adsc.Config) (*adsc.ADSC, error) {
+	// adsc logs every response at info: keep its warnings only.
+	if scope := istiolog.FindScope("adsc"); scope != nil {
+		scope.SetOutputLevel(istiolog.WarnLevel)
+	}
 	c, err := adsc.New(grpcAddr, &adsc.ADSConfig{Config: cfg, InitialDiscoveryRequests: []*discovery.DiscoveryRequest{
 		{TypeUrl: v3.ClusterType}, {TypeUrl: v3.ListenerType},
 	}})

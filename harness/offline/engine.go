@@ -5,6 +5,7 @@
 package offline
 
 import (
+	_ "embed"
 	"fmt"
 	"net"
 	"net/url"
@@ -85,12 +86,20 @@ func quietIstioLogs() {
 	}
 }
 
-// meshConfig is the mesh config the live tier installs: Istio's defaults with
-// outbound traffic to unknown hosts allowed, which is what sends HTTPS to the
-// PassthroughCluster.
+// ChartMesh is the mesh config (ConfigMap istio-system/istio, key mesh) that
+// the pinned module's istiod chart renders with the live tier's values; the
+// control-plane tier checks that it still does. Its outboundTrafficPolicy
+// ALLOW_ANY is what sends HTTPS to the PassthroughCluster.
+//
+//go:embed chart-mesh.yaml
+var ChartMesh string
+
+// meshConfig is ChartMesh read with Istio's own defaults, as istiod reads it.
 func meshConfig() *meshconfig.MeshConfig {
-	m := mesh.DefaultMeshConfig()
-	m.OutboundTrafficPolicy = &meshconfig.MeshConfig_OutboundTrafficPolicy{Mode: meshconfig.MeshConfig_OutboundTrafficPolicy_ALLOW_ANY}
+	m, err := mesh.ApplyMeshConfigDefaults(ChartMesh)
+	if err != nil {
+		panic("chart-mesh.yaml, embedded: " + err.Error()) // a broken build, caught by every test
+	}
 	return m
 }
 
