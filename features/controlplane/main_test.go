@@ -5,22 +5,45 @@
 // live tier's own client pod, injected by istiod's webhook; the live tier's
 // own apply step for the fixtures; xDS fetched as that pod's sidecar and
 // judged by the offline tier's verification. Its verdicts must equal the
-// offline tier's.
+// offline tier's. Without the API server binaries or pilot-discovery, it
+// skips with one line.
 package controlplane
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	conformance "istio-egress-conformance"
+	"istio-egress-conformance/harness/apiserver"
+	"istio-egress-conformance/harness/command"
+	"istio-egress-conformance/harness/controlplane"
 	"istio-egress-conformance/harness/offline"
+	"istio-egress-conformance/harness/preflight"
 	"istio-egress-conformance/reports"
 	"istio-egress-conformance/scenarios"
 )
+
+// shared is one API server and one istiod for the whole package.
+var shared struct {
+	srv  apiserver.Server
+	mesh *controlplane.Mesh
+	opts controlplane.Options
+	skip string // why the tier cannot run here
+	err  error  // why it failed to come up
+	runs atomic.Int32
+}
 
 // results collects every check's verdict for the reports TestMain writes.
 var results struct {
@@ -39,7 +62,7 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv(scenarios.EnvScenarios); dir != "" {
 		results.run.Environment["scenarios"] = dir
 	}
-	code := m.Run()
+	code := runWithMesh(m)
 	if len(results.run.Results) > 0 {
 		dir := reports.Dir()
 		if err := reports.WriteAll(dir, results.run); err != nil {
@@ -49,6 +72,120 @@ func TestMain(m *testing.M) {
 		fmt.Printf("control-plane tier: %s, reports in %s\n", results.run.Outcome(), dir)
 	}
 	os.Exit(code)
+}
+
+// runWithMesh brings the API server and istiod up, runs the tests, and takes
+// both down on every path: the tests' end, or Ctrl-C / SIGTERM. (A panic in a
+// test ends the process at once: istiod then dies with it, by Pdeathsig.)
+// go test -short runs this tier too: it needs no infrastructure beyond what
+// `make test` builds.
+func runWithMesh(m *testing.M) int {
+	bringUp()
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		if _, ok := <-stop; ok {
+			fmt.Fprintln(os.Stderr, "control-plane tier: interrupted; stopping istiod and the API server")
+			tearDown(true)
+			os.Exit(1)
+		}
+	}()
+	code := m.Run()
+	signal.Stop(stop)
+	close(stop)
+	tearDown(code != 0)
+	return code
+}
+
+func bringUp() {
+	srv, err := apiserver.Launch()
+	var missing apiserver.ErrNoBinaries
+	if errors.As(err, &missing) {
+		shared.skip = "control-plane tier skipped: " + missing.Reason
+		return
+	}
+	if err != nil {
+		shared.err = err
+		return
+	}
+	shared.srv = srv
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	o := controlplane.Options{Kubeconfig: srv.Kubeconfig, Runner: command.Exec{}, Progress: os.Stdout}
+	if o.Istiod, err = preflight.ToolPath(ctx, o.Runner, "pilot-discovery"); err != nil {
+		shared.skip = "control-plane tier skipped: " + err.Error()
+		return
+	}
+	if o.Helm, err = preflight.ToolPath(ctx, o.Runner, "helm"); err != nil {
+		shared.err = err
+		return
+	}
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "istio.io/istio").Output()
+	if err != nil {
+		shared.err = fmt.Errorf("go list -m istio.io/istio: %v", err)
+		return
+	}
+	o.IstioModuleDir = strings.TrimSpace(string(out))
+	if o.Dir, err = os.MkdirTemp("", "istiod-"); err != nil {
+		shared.err = err
+		return
+	}
+	shared.opts = o
+	shared.mesh, shared.err = controlplane.Up(ctx, srv.Config.Client().Resources(), o)
+	if shared.err != nil {
+		keepLog(filepath.Join(o.Dir, "istiod.log"))
+		return
+	}
+	setEnvironment("istiodStartToReady", shared.mesh.Ready.Round(time.Millisecond).String())
+}
+
+var tearDownOnce sync.Once
+
+func tearDown(failed bool) {
+	tearDownOnce.Do(func() {
+		if shared.mesh != nil {
+			shared.mesh.Down()
+			if failed {
+				keepLog(shared.mesh.Istiod.LogPath)
+			}
+		}
+		if shared.srv.Config != nil {
+			shared.srv.Stop()
+		}
+		if shared.opts.Dir != "" {
+			_ = os.RemoveAll(shared.opts.Dir)
+		}
+	})
+}
+
+// need returns the shared mesh, or skips or fails the test with why there is none.
+func need(t testing.TB) (apiserver.Server, *controlplane.Mesh) {
+	t.Helper()
+	if shared.skip != "" {
+		t.Skip(shared.skip)
+	}
+	if shared.err != nil {
+		t.Fatalf("control-plane tier could not come up: %v", shared.err)
+	}
+	return shared.srv, shared.mesh
+}
+
+// nextRun is a run id and a client IP no other scenario of this process has.
+func nextRun() (string, string) {
+	n := shared.runs.Add(1)
+	return fmt.Sprintf("c0de%04d", n), fmt.Sprintf("10.244.%d.%d", n/250, 10+n%250)
+}
+
+// keepLog copies istiod's log into $ARTIFACTS/controlplane.
+func keepLog(path string) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return
+	}
+	dir := filepath.Join(reports.Dir(), "controlplane")
+	if os.MkdirAll(dir, 0o755) == nil && os.WriteFile(filepath.Join(dir, "istiod.log"), b, 0o644) == nil {
+		fmt.Printf("control-plane tier: istiod's log is in %s\n", filepath.Join(dir, "istiod.log"))
+	}
 }
 
 func record(r reports.CheckResult) {

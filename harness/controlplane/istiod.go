@@ -2,7 +2,6 @@ package controlplane
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -79,7 +78,10 @@ func Start(ctx context.Context, binary, dir string, args []string, ports Ports, 
 	cmd := exec.Command(binary, args...)
 	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, log, log
 	cmd.Env = append(os.Environ(), Env()...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group, so Stop reaches anything it starts; and killed
+	// with its parent, so a test binary that dies (a panic in a test, which
+	// skips every deferred Stop) leaves no istiod behind.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		_ = log.Close()
 		return nil, fmt.Errorf("istiod: start %s: %v", binary, err)
@@ -170,6 +172,3 @@ func (d *Istiod) LastLogLines(n int) string {
 	}
 	return strings.Join(lines, " | ")
 }
-
-// errNotRunning is returned by waits that find istiod gone.
-var errNotRunning = errors.New("istiod is not running")

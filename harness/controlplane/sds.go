@@ -111,3 +111,8 @@ func ValidationSecret(cl *cluster.Cluster) string {
 	}
 	return ""
 }
+
+// TempDir holds a workload certificate while it is used.
+func TempDir() (string, error) { return os.MkdirTemp("", "egress-conformance-sds-") }
+
+func removeAll(dir string) { _ = os.RemoveAll(dir) }

@@ -1,0 +1,182 @@
+package controlplane
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	networking "istio.io/api/networking/v1alpha3"
+	istioconfig "istio.io/istio/pkg/config"
+	"istio.io/istio/pilot/pkg/simulation"
+	"istio.io/istio/pkg/adsc"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/e2e-framework/pkg/envconf"
+
+	"istio-egress-conformance/harness/config"
+	"istio-egress-conformance/harness/live"
+	"istio-egress-conformance/harness/offline"
+	"istio-egress-conformance/harness/preflight"
+	"istio-egress-conformance/harness/workload"
+	"istio-egress-conformance/scenarios"
+)
+
+// ConvergeWithin bounds each wait for istiod's config to reach the sidecar.
+const ConvergeWithin = 30 * time.Second
+
+// Outcome is what the real istiod served one scenario's client sidecar.
+type Outcome struct {
+	// Scenario is the scenario as applied: namespaces suffixed with the run id.
+	Scenario scenarios.Scenario
+	// Predictions are one per check, from the served config.
+	Predictions []offline.Prediction
+	// ProxyImage and NativeSidecar describe the injected sidecar.
+	ProxyImage    string
+	NativeSidecar bool
+	// SDS holds, per credentialName, what the sidecar would get.
+	SDS []SDSResult
+	// ApplyToConfig is from applying the fixtures to the config holding
+	// their hosts; DeleteToGone from deleting them to their hosts leaving it.
+	ApplyToConfig, DeleteToGone time.Duration
+}
+
+// SDSResult is the answer to a credentialName; Err says what went wrong.
+type SDSResult struct {
+	CredentialName string
+	Err            error
+}
+
+// Judge applies the scenario with the live tier's own step, in namespaces of
+// its own (the run id as suffix: an API server without a namespace controller
+// never finishes deleting one), connects as the injected client's sidecar,
+// predicts every check from the config istiod served, checks SDS for each
+// credentialName, then deletes the fixtures by label and waits until their
+// hosts leave the config. ip is the client pod's, unique per scenario.
+func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string, original scenarios.Scenario) (Outcome, error) {
+	s, err := original.WithNamespaceSuffix(runID)
+	if err != nil {
+		return Outcome{}, err
+	}
+	out := Outcome{Scenario: s}
+	r := live.New(config.Config{RunID: runID, ClientImage: config.DefaultClientImage, ServerImage: config.DefaultServerImage},
+		preflight.Report{Mode: preflight.ModeExisting}, nil, io.Discard)
+	ca, err := workload.NewCA(runID)
+	if err != nil {
+		return out, err
+	}
+	start := time.Now()
+	if err := r.ApplyScenario(ctx, cfg, s, ca); err != nil {
+		return out, fmt.Errorf("setup: %v", err)
+	}
+	pod, err := InjectedClient(ctx, cfg.Client().Resources(), s.Client.Namespace, ip)
+	if err != nil {
+		return out, err
+	}
+	out.ProxyImage, out.NativeSidecar = ProxyImage(pod)
+	node, err := SidecarConfig(pod, offline.ProxyIstioVersion)
+	if err != nil {
+		return out, err
+	}
+	conn, err := Connect(fmt.Sprintf("127.0.0.1:%d", m.Istiod.Ports.GRPC), node)
+	if err != nil {
+		return out, err
+	}
+	defer conn.Close()
+	hosts := ServiceEntryHosts(s)
+	sim, err := AwaitConfig(ctx, conn, m.Istiod, hosts, true, ConvergeWithin)
+	if err != nil {
+		return out, err
+	}
+	out.ApplyToConfig = time.Since(start)
+	if out.Predictions, err = offline.FromSimulation(sim, s.Checks); err != nil {
+		return out, err
+	}
+	for _, name := range CredentialNames(s) {
+		out.SDS = append(out.SDS, SDSResult{CredentialName: name, Err: m.checkSDS(ctx, cfg, sim, s, node, name)})
+	}
+	deleted := time.Now()
+	if err := r.DeleteFixtures(ctx, cfg, s); err != nil {
+		return out, fmt.Errorf("teardown: %v", err)
+	}
+	if _, err := AwaitConfig(ctx, conn, m.Istiod, hosts, false, ConvergeWithin); err != nil {
+		return out, fmt.Errorf("after the fixtures' teardown: %v", err)
+	}
+	out.DeleteToGone = time.Since(deleted)
+	return out, nil
+}
+
+// MissingCredential names a Secret no run creates.
+const MissingCredential = "egress-conformance-missing"
+
+// checkSDS answers the live tier's riskiest assumption for real: the sidecar's
+// cluster verifies the upstream with the SDS secret of the credentialName,
+// and istiod serves it over its mTLS port, to a workload certificate of the
+// client's service account, carrying the CA in the Secret's cacert key. A
+// credentialName without a Secret must get no answer.
+func (m *Mesh) checkSDS(ctx context.Context, cfg *envconf.Config, sim *simulation.Simulation, s scenarios.Scenario, node adsc.Config, credentialName string) error {
+	var sdsName string
+	for _, cl := range sim.Clusters {
+		if n := ValidationSecret(cl); strings.HasSuffix(n, "/"+credentialName+"-cacert") {
+			sdsName = n
+		}
+	}
+	if sdsName == "" {
+		return fmt.Errorf("sds: no cluster verifies its upstream with credentialName %s (Istio drops it from a sidecar DestinationRule without a workloadSelector)", credentialName)
+	}
+	var secret corev1.Secret
+	if err := cfg.Client().Resources().Get(ctx, credentialName, s.Client.Namespace, &secret); err != nil {
+		return fmt.Errorf("sds: Secret %s/%s: %v", s.Client.Namespace, credentialName, err)
+	}
+	certDir, err := TempDir()
+	if err != nil {
+		return err
+	}
+	defer removeAll(certDir)
+	if err := WorkloadCertDir(certDir, m.CACert, m.CAKey, s.Client.Namespace, "default"); err != nil {
+		return err
+	}
+	secure := fmt.Sprintf("127.0.0.1:%d", m.Istiod.Ports.SecureGRPC)
+	got, err := FetchSecret(secure, node, certDir, sdsName, 10*time.Second)
+	if err != nil {
+		return fmt.Errorf("sds: %v", err)
+	}
+	if ca := got.GetValidationContext().GetTrustedCa().GetInlineBytes(); string(ca) != string(secret.Data["cacert"]) {
+		return fmt.Errorf("sds: %s carries %d bytes of trusted CA, not the %d bytes of %s/%s key cacert", sdsName, len(ca), len(secret.Data["cacert"]), s.Client.Namespace, credentialName)
+	}
+	missing := "kubernetes://" + MissingCredential + "-cacert"
+	if _, err := FetchSecret(secure, node, certDir, missing, 3*time.Second); !errors.Is(err, ErrNoSecret) {
+		return fmt.Errorf("sds: %s, whose Secret does not exist, expected no answer, got: %v", missing, err)
+	}
+	return nil
+}
+
+// ServiceEntryHosts are the hosts the scenario's ServiceEntries add to the mesh.
+func ServiceEntryHosts(s scenarios.Scenario) []string {
+	var hosts []string
+	for _, o := range s.Objects() {
+		if se, ok := istioSpec(o.Istio).(*networking.ServiceEntry); ok {
+			hosts = append(hosts, se.GetHosts()...)
+		}
+	}
+	return hosts
+}
+
+// CredentialNames are the credentialNames of the scenario's DestinationRules.
+func CredentialNames(s scenarios.Scenario) []string {
+	var names []string
+	for _, o := range s.Objects() {
+		if dr, ok := istioSpec(o.Istio).(*networking.DestinationRule); ok && dr.GetTrafficPolicy().GetTls().GetCredentialName() != "" {
+			names = append(names, dr.GetTrafficPolicy().GetTls().GetCredentialName())
+		}
+	}
+	return names
+}
+
+func istioSpec(c *istioconfig.Config) any {
+	if c == nil {
+		return nil
+	}
+	return c.Spec
+}
