@@ -34,8 +34,9 @@ func InjectedClient(ctx context.Context, res *resources.Resources, namespace, ip
 }
 
 // AwaitConfig waits until the sidecar's clusters hold every host (present) or
-// none of them (!present), then until istiod has pushed nothing for
-// quietPeriod, and returns that config. It fails, naming the hosts, when
+// none of them (!present); with present, then until istiod has pushed nothing
+// for quietPeriod (the rest of the fixtures may come in a later push), and
+// returns that config. It fails, naming the hosts, when
 // istiod dies, the stream closes or within passes.
 func AwaitConfig(ctx context.Context, c *adsc.ADSC, d *Istiod, hosts []string, present bool, within time.Duration) (*simulation.Simulation, error) {
 	deadline := time.After(within)
@@ -44,7 +45,10 @@ func AwaitConfig(ctx context.Context, c *adsc.ADSC, d *Istiod, hosts []string, p
 			return nil, err
 		}
 		has, missing := HasClusters(Snapshot(c), hosts)
-		if present && has || !present && len(missing) == len(hosts) {
+		if !present && len(missing) == len(hosts) {
+			return nil, nil
+		}
+		if present && has {
 			if err := awaitQuiet(ctx, c); err != nil {
 				return nil, err
 			}

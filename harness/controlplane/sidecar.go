@@ -121,5 +121,6 @@ func HasClusters(sim *simulation.Simulation, hosts []string) (bool, []string) {
 }
 
 // quietPeriod is how long no push may come before the config is taken as
-// settled: istiod debounces changes for 100ms at least.
-const quietPeriod = time.Second
+// settled: istiod debounces changes (PILOT_DEBOUNCE_AFTER, 100ms by default),
+// so objects applied together arrive in one push or in pushes closer than this.
+const quietPeriod = 500 * time.Millisecond
