@@ -172,3 +172,6 @@ func (d *Istiod) LastLogLines(n int) string {
 	}
 	return strings.Join(lines, " | ")
 }
+
+// Pid is the process id, for tests that kill istiod behind its back.
+func (d *Istiod) Pid() int { return d.cmd.Process.Pid }
