@@ -6,10 +6,10 @@ export ARTIFACTS
 GO ?= go
 GOTESTSUM = $(GO) tool gotestsum
 
-.PHONY: test conformance offline lint fuzz bench sweep
+.PHONY: test conformance offline controlplane lint fuzz bench sweep
 
-## test: lint, then every test (offline tier, unit tests, the live tier's Kubernetes steps against a real
-## kube-apiserver + etcd); -short skips the live suite itself, which needs a cluster. JUnit in $(ARTIFACTS)
+## test: lint, then every test (offline and control-plane tiers, unit tests, the live tier's Kubernetes steps
+## against a real kube-apiserver + etcd); -short skips the live suite itself, which needs a cluster. JUnit in $(ARTIFACTS)
 test: lint
 	@$(MAKE) --no-print-directory envtest-bins || echo "envtest binaries could not be built: the API server tests will skip"
 	@mkdir -p $(ARTIFACTS)
@@ -19,6 +19,11 @@ test: lint
 offline:
 	@mkdir -p $(ARTIFACTS)
 	$(GOTESTSUM) --format testname --junitfile $(ARTIFACTS)/go-test-offline-junit.xml -- -count=1 ./features/offline/
+
+## controlplane: only the control-plane tier (real istiod on a real API server) over the catalog
+controlplane: envtest-bins
+	@mkdir -p $(ARTIFACTS)
+	$(GOTESTSUM) --format testname --junitfile $(ARTIFACTS)/go-test-controlplane-junit.xml -- -count=1 ./features/controlplane/
 
 ## conformance: the live tier end to end: kind + Istio, every scenario, teardown
 conformance:
@@ -71,6 +76,7 @@ sweep:
 	@test -n "$(RUN_ID)" || { echo "usage: make sweep RUN_ID=<the id the run printed first> (and KUBECONFIG)"; exit 2; }
 	E2E_SWEEP=$(RUN_ID) $(GO) test ./features/live/ -count=1 -run '^$$' -v
 
-## bench: the offline engine's benchmarks
+## bench: the offline engine's benchmarks, and 20 seed copies through one istiod (one iteration: about 20 s)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./features/offline/
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./features/controlplane/
