@@ -33,8 +33,10 @@ type CheckReport struct {
 	Duration    string            `json:"duration"`
 	Expectation *scenarios.Expect `json:"expectation,omitempty"`
 	Failures    []string          `json:"failures,omitempty"`
-	Prediction  *PredictionView   `json:"offlinePrediction,omitempty"`
-	Observation *Observation      `json:"observation,omitempty"`
+	// Prediction is the offline translation's, or, in the control-plane
+	// tier's report, the one read from the config the real istiod served.
+	Prediction  *PredictionView `json:"prediction,omitempty"`
+	Observation *Observation    `json:"observation,omitempty"`
 }
 
 // Observation is the live tier's last answer and every attempt.

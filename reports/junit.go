@@ -29,7 +29,7 @@ func JUnit(r Run) junit.Testsuites {
 		case res.Skipped:
 			tc.Skipped = &junit.Result{Message: strings.Join(res.Failures, "; ")}
 		case !res.Passed:
-			tc.Failure = &junit.Result{Message: failureMessage(res), Type: "ExpectationFailed", Data: failureDetail(res)}
+			tc.Failure = &junit.Result{Message: failureMessage(res), Type: "ExpectationFailed", Data: failureDetail(r.Tier, res)}
 		}
 		suite.AddTestcase(tc)
 	}
@@ -59,15 +59,17 @@ func failureMessage(res CheckResult) string {
 	return res.Failures[0]
 }
 
-func failureDetail(res CheckResult) string {
+// failureDetail is the failure text; tier names whose prediction it shows
+// (the offline translation's, or the config the control-plane tier's istiod served).
+func failureDetail(tier string, res CheckResult) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "scenario %s, check %s (%s)\n", res.Scenario, res.Check, res.URL)
 	for _, f := range res.Failures {
 		b.WriteString(f + "\n")
 	}
 	if p := res.Prediction; p != nil {
-		fmt.Fprintf(&b, "offline prediction: route %s, cluster %s, upstream %s:%d, tls %s sni %q, timeout %s\n",
-			p.Route, p.Cluster, p.UpstreamHost, p.UpstreamPort, p.TLSMode, p.SNI, p.Timeout)
+		fmt.Fprintf(&b, "%s prediction: route %s, cluster %s, upstream %s:%d, tls %s sni %q, timeout %s\n",
+			tier, p.Route, p.Cluster, p.UpstreamHost, p.UpstreamPort, p.TLSMode, p.SNI, p.Timeout)
 	}
 	if l := res.Live; l != nil {
 		b.WriteString("attempts:\n" + l.Outcome.String() + "\n")
