@@ -85,4 +85,3 @@ func TestConfigThatNeverConvergesIsOneLine(t *testing.T) {
 	assert.EqualError(t, err, "config never converged within 1s: no cluster for [never.example.com] in the sidecar's config")
 	assert.NoError(t, mesh.Istiod.Err(), "the shared istiod still runs")
 }
-

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	networking "istio.io/api/networking/v1alpha3"
-	istioconfig "istio.io/istio/pkg/config"
 	"istio.io/istio/pilot/pkg/simulation"
 	"istio.io/istio/pkg/adsc"
+	istioconfig "istio.io/istio/pkg/config"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
