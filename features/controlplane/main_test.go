@@ -35,8 +35,10 @@ import (
 	"istio-egress-conformance/scenarios"
 )
 
-// shared is one API server and one istiod for the whole package.
+// shared is one API server and one istiod for the whole package. The lock
+// guards what a signal's teardown reads while bringUp still writes.
 var shared struct {
+	sync.Mutex
 	srv  apiserver.Server
 	mesh *controlplane.Mesh
 	opts controlplane.Options
@@ -80,7 +82,6 @@ func TestMain(m *testing.M) {
 // go test -short runs this tier too: it needs no infrastructure beyond what
 // `make test` builds.
 func runWithMesh(m *testing.M) int {
-	bringUp()
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
 	go func() {
@@ -90,6 +91,7 @@ func runWithMesh(m *testing.M) int {
 			os.Exit(1)
 		}
 	}()
+	bringUp()
 	code := m.Run()
 	signal.Stop(stop)
 	close(stop)
@@ -108,7 +110,9 @@ func bringUp() {
 		shared.err = err
 		return
 	}
+	shared.Lock()
 	shared.srv = srv
+	shared.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	o := controlplane.Options{Kubeconfig: srv.Kubeconfig, Runner: command.Exec{}, Progress: os.Stdout}
@@ -131,7 +135,10 @@ func bringUp() {
 		return
 	}
 	shared.opts = o
-	shared.mesh, shared.err = controlplane.Up(ctx, srv.Config.Client().Resources(), o)
+	mesh, err := controlplane.Up(ctx, srv.Config.Client().Resources(), o)
+	shared.Lock()
+	shared.mesh, shared.err = mesh, err
+	shared.Unlock()
 	if shared.err != nil {
 		keepLog(filepath.Join(o.Dir, "istiod.log"))
 		return
@@ -141,8 +148,12 @@ func bringUp() {
 
 var tearDownOnce sync.Once
 
+// tearDown stops istiod and the API server. An istiod still starting when a
+// signal comes is not known yet: it dies with this process (Pdeathsig).
 func tearDown(failed bool) {
 	tearDownOnce.Do(func() {
+		shared.Lock()
+		defer shared.Unlock()
 		if shared.mesh != nil {
 			shared.mesh.Down()
 			if failed {

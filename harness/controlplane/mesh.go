@@ -77,6 +77,7 @@ func Up(ctx context.Context, res *resources.Resources, o Options) (*Mesh, error)
 		return nil, err
 	}
 	m.Ready = time.Since(start)
+	fmt.Fprintf(o.Progress, "istiod: pid %d, log %s\n", m.Istiod.Pid(), m.Istiod.LogPath)
 	err = step(o.Progress, "point the injection webhook at istiod's CA and https://localhost", func() error {
 		if err := m.readCA(ctx, res); err != nil {
 			return err
