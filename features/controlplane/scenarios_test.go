@@ -37,7 +37,7 @@ func TestScenarios(t *testing.T) {
 			}
 			setEnvironment("injectedProxyImage", out.ProxyImage)
 			setEnvironment("nativeSidecar", fmt.Sprint(out.NativeSidecar))
-			setEnvironment("applyToConfig/"+entry.ID, out.ApplyToConfig.Round(time.Millisecond).String())
+			setEnvironment("applyToSettledConfig/"+entry.ID, out.ApplyToConfig.Round(time.Millisecond).String())
 			setEnvironment("deleteToGone/"+entry.ID, out.DeleteToGone.Round(time.Millisecond).String())
 			want, err := offline.Predict(out.Scenario)
 			require.NoError(t, err)
