@@ -5,6 +5,7 @@
 package reports
 
 import (
+	"fmt"
 	"time"
 
 	"istio-egress-conformance/harness/converge"
@@ -91,4 +92,16 @@ func (r Run) Outcome() string {
 		return "partial"
 	}
 	return "failure"
+}
+
+// PredictionVerdict judges one check's prediction with offline.Verify, the
+// rule both the offline and the control-plane tiers apply: one failure line
+// per mismatch, naming the scenario and the check.
+func PredictionVerdict(s scenarios.Scenario, c scenarios.Check, p offline.Prediction, d time.Duration) CheckResult {
+	res := CheckResult{Scenario: s.Name, Check: c.Name, URL: c.URL, Expect: c.Expect, Prediction: &p, Duration: d}
+	for _, m := range offline.Verify(c.Expect, p) {
+		res.Failures = append(res.Failures, fmt.Sprintf("scenario %s, check %s: %s", s.Name, c.Name, m))
+	}
+	res.Passed = len(res.Failures) == 0
+	return res
 }

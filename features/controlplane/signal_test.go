@@ -1,36 +1,19 @@
 package controlplane
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"istio-egress-conformance/harness/command"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // gone reports a process that no longer runs: absent, or a zombie nobody
 // has reaped yet (this container's init may not).
@@ -45,7 +28,7 @@ var istiodPid = regexp.MustCompile(`istiod: pid (\d+),`)
 // up, Ctrl-C (SIGINT) must stop that istiod before the child exits.
 func TestInterruptStopsIstiod(t *testing.T) {
 	need(t) // the child needs what the parent needs
-	var out lockedBuffer
+	var out command.SyncBuffer
 	cmd := exec.Command(os.Args[0], "-test.run=^TestScenarios$", "-test.v")
 	cmd.Env = append(os.Environ(), "ARTIFACTS="+t.TempDir())
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -1,14 +1,12 @@
 package live
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,25 +16,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"istio-egress-conformance/harness/apiserver"
+
+	"istio-egress-conformance/harness/command"
 )
-
-// lockedBuffer collects a child's output while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestInterruptMidSetupRunsTeardown runs the live suite against a real API
 // server with a chart repository that never answers, so setup hangs in
@@ -53,7 +35,7 @@ func interruptMidSetup(t *testing.T, sig os.Signal) {
 	hanging := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
 	defer hanging.Close()
 
-	var out lockedBuffer
+	var out command.SyncBuffer
 	cmd := exec.Command(os.Args[0], "-test.run=^TestScenarios$", "-test.v")
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+srv.Kubeconfig, "E2E_ISTIO_CHART_REPO="+hanging.URL,
 		"E2E_REQUIRE_CLUSTER=1", "ARTIFACTS="+t.TempDir())

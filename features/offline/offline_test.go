@@ -69,13 +69,10 @@ func TestScenarios(t *testing.T) {
 				p := predictions[i]
 				t.Run(check.Name, func(t *testing.T) {
 					t.Logf("%s %s: %s", s.Name, check.URL, p)
-					res := reports.CheckResult{Scenario: s.Name, Check: check.Name, URL: check.URL, Expect: check.Expect, Prediction: &p, Duration: perCheck}
-					for _, m := range offline.Verify(check.Expect, p) {
-						msg := fmt.Sprintf("scenario %s, check %s: %s", s.Name, check.Name, m)
-						res.Failures = append(res.Failures, msg)
-						t.Error(msg)
+					res := reports.PredictionVerdict(s, check, p, perCheck)
+					for _, f := range res.Failures {
+						t.Error(f)
 					}
-					res.Passed = len(res.Failures) == 0
 					record(res)
 				})
 			}

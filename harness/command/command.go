@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
+	"sync"
 )
 
 // Runner runs one command and returns its standard output.
@@ -71,4 +72,24 @@ func (r *Recorder) Lines() []string {
 		out[i] = strings.Join(c, " ")
 	}
 	return out
+}
+
+// SyncBuffer collects a child process's output while another goroutine reads
+// it (the signal tests watch a child's progress lines).
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// String is everything written so far.
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
