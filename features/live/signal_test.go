@@ -16,7 +16,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"istio-egress-conformance/harness/apiserver"
-
 	"istio-egress-conformance/harness/command"
 )
 
