@@ -84,14 +84,21 @@ func TestMain(m *testing.M) {
 func runWithMesh(m *testing.M) int {
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	up := make(chan struct{})
 	go func() {
 		if _, ok := <-stop; ok {
 			fmt.Fprintln(os.Stderr, "control-plane tier: interrupted; stopping istiod and the API server")
+			// An API server half started would be orphaned: let bringUp finish first.
+			select {
+			case <-up:
+			case <-time.After(2 * time.Minute):
+			}
 			tearDown(true)
 			os.Exit(1)
 		}
 	}()
 	bringUp()
+	close(up)
 	code := m.Run()
 	signal.Stop(stop)
 	close(stop)
