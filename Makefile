@@ -11,11 +11,12 @@ GOTESTSUM = $(GO) tool gotestsum
 ## test: lint, then every test (offline and control-plane tiers, unit tests, the live tier's Kubernetes steps
 ## against a real kube-apiserver + etcd); -short skips the live suite itself, which needs a cluster. JUnit in $(ARTIFACTS)
 # -p 4 on 2 cores: most of the time the API-server and istiod tests wait (for etcd, a
-# readiness poll, a push), so four packages at once keep the cores busy.
+# readiness poll, a push), so four packages at once keep the cores busy. -vet=off: lint
+# has just vetted every package.
 test: lint
 	@$(MAKE) --no-print-directory envtest-bins || echo "envtest binaries could not be built: the API server tests will skip"
 	@mkdir -p $(ARTIFACTS)
-	$(GOTESTSUM) --format testname --junitfile $(ARTIFACTS)/go-test-junit.xml -- -count=1 -short -p 4 ./...
+	$(GOTESTSUM) --format testname --junitfile $(ARTIFACTS)/go-test-junit.xml -- -count=1 -short -p 4 -vet=off ./...
 
 ## offline: only the offline conformance tier over the catalog (E2E_SCENARIOS=<dir> to replace it)
 offline:

@@ -99,6 +99,10 @@ func runWithMesh(m *testing.M) int {
 	}()
 	bringUp()
 	close(up)
+	if os.Getenv(holdAfterBringUp) != "" {
+		fmt.Println("control-plane tier: up, holding until a signal")
+		select {} // TestInterruptStopsIstiod's child: only the signal ends it
+	}
 	code := m.Run()
 	signal.Stop(stop)
 	close(stop)
@@ -152,6 +156,10 @@ func bringUp() {
 	}
 	setEnvironment("istiodStartToReady", shared.mesh.Ready.Round(time.Millisecond).String())
 }
+
+// holdAfterBringUp, set by TestInterruptStopsIstiod for its child, makes the
+// run wait for a signal once istiod is up, instead of running tests.
+const holdAfterBringUp = "CONTROLPLANE_TEST_HOLD_AFTER_BRINGUP"
 
 var tearDownOnce sync.Once
 

@@ -24,18 +24,18 @@ func gone(pid int) bool {
 
 var istiodPid = regexp.MustCompile(`istiod: pid (\d+),`)
 
-// TestInterruptStopsIstiod runs this test binary again; once its istiod is
-// up, Ctrl-C (SIGINT) must stop that istiod before the child exits.
+// TestInterruptStopsIstiod runs this test binary again, held once its istiod
+// is up; Ctrl-C (SIGINT) must then stop that istiod before the child exits.
 func TestInterruptStopsIstiod(t *testing.T) {
 	need(t) // the child needs what the parent needs
 	var out command.SyncBuffer
-	cmd := exec.Command(os.Args[0], "-test.run=^TestScenarios$", "-test.v")
-	cmd.Env = append(os.Environ(), "ARTIFACTS="+t.TempDir())
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "ARTIFACTS="+t.TempDir(), holdAfterBringUp+"=1")
 	cmd.Stdout, cmd.Stderr = &out, &out
 	require.NoError(t, cmd.Start())
 	defer func() { _ = cmd.Process.Kill() }()
 
-	require.Eventually(t, func() bool { return strings.Contains(out.String(), "<== point the injection webhook") },
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), "control-plane tier: up, holding") },
 		2*time.Minute, 100*time.Millisecond, "the child's istiod never came up:\n%s", out.String())
 	m := istiodPid.FindStringSubmatch(out.String())
 	require.NotNil(t, m)
