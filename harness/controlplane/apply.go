@@ -35,10 +35,10 @@ type InjectionWebhook struct {
 
 const webhookKind = "MutatingWebhookConfiguration"
 
-// ApplyConfig creates istio-system and the rendered objects of appliedKinds
+// applyConfig creates istio-system and the rendered objects of appliedKinds
 // but the injection webhook, which needs istiod's CA: istiod makes it when it
 // starts. It returns what it left out.
-func ApplyConfig(ctx context.Context, res *resources.Resources, objs []*unstructured.Unstructured) ([]string, error) {
+func applyConfig(ctx context.Context, res *resources.Resources, objs []*unstructured.Unstructured) ([]string, error) {
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: istio.Namespace}}
 	if err := res.Create(ctx, ns); err != nil {
 		return nil, fmt.Errorf("create namespace %s: %v", istio.Namespace, err)
@@ -58,9 +58,9 @@ func ApplyConfig(ctx context.Context, res *resources.Resources, objs []*unstruct
 	return skipped, nil
 }
 
-// ApplyInjectionWebhook creates the rendered injection webhook configurations,
+// applyInjectionWebhook creates the rendered injection webhook configurations,
 // pointed at the local istiod.
-func ApplyInjectionWebhook(ctx context.Context, res *resources.Resources, objs []*unstructured.Unstructured, hook InjectionWebhook) error {
+func applyInjectionWebhook(ctx context.Context, res *resources.Resources, objs []*unstructured.Unstructured, hook InjectionWebhook) error {
 	found := false
 	for _, o := range objs {
 		if o.GetKind() != webhookKind {

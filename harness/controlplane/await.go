@@ -14,11 +14,11 @@ import (
 	"istio-egress-conformance/harness/workload"
 )
 
-// InjectedClient reads the client pod the live tier created back from the API
+// injectedClient reads the client pod the live tier created back from the API
 // server: istiod's webhook must have injected it, as the live tier's own
 // detection (workload.HasSidecar) sees it. Without a kubelet it has no IP, so
 // it gets one through a status update, as a kubelet would give it.
-func InjectedClient(ctx context.Context, res *resources.Resources, namespace, ip string) (*corev1.Pod, error) {
+func injectedClient(ctx context.Context, res *resources.Resources, namespace, ip string) (*corev1.Pod, error) {
 	var pod corev1.Pod
 	if err := res.Get(ctx, workload.ClientPodName, namespace, &pod); err != nil {
 		return nil, fmt.Errorf("client pod %s/%s: %v", namespace, workload.ClientPodName, err)
@@ -44,7 +44,7 @@ func AwaitConfig(ctx context.Context, c *adsc.ADSC, d *Istiod, hosts []string, p
 		if err := d.Err(); err != nil {
 			return nil, err
 		}
-		has, missing := HasClusters(Snapshot(c), hosts)
+		has, missing := hasClusters(snapshot(c), hosts)
 		if !present && len(missing) == len(hosts) {
 			return nil, nil
 		}
@@ -52,7 +52,7 @@ func AwaitConfig(ctx context.Context, c *adsc.ADSC, d *Istiod, hosts []string, p
 			if err := awaitQuiet(ctx, c); err != nil {
 				return nil, err
 			}
-			return Snapshot(c), nil
+			return snapshot(c), nil
 		}
 		select {
 		case <-ctx.Done():
@@ -83,9 +83,9 @@ func awaitQuiet(ctx context.Context, c *adsc.ADSC) error {
 	}
 }
 
-// ProxyImage is the injected sidecar's image, and whether it is a native
+// proxyImage is the injected sidecar's image, and whether it is a native
 // sidecar (an init container that keeps running) rather than a container.
-func ProxyImage(pod *corev1.Pod) (string, bool) {
+func proxyImage(pod *corev1.Pod) (string, bool) {
 	for _, c := range pod.Spec.InitContainers {
 		if c.Name == workload.SidecarContainer {
 			return c.Image, c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways

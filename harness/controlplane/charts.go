@@ -22,16 +22,16 @@ import (
 
 // Charts of the pinned istio.io/istio module, relative to its directory.
 const (
-	BaseChart   = "manifests/charts/base"
-	IstiodChart = "manifests/charts/istio-control/istio-discovery"
+	baseChart   = "manifests/charts/base"
+	istiodChart = "manifests/charts/istio-control/istio-discovery"
 )
 
-// TemplateCommands render the base and istiod charts as the live tier installs
+// templateCommands render the base and istiod charts as the live tier installs
 // them: same release names, namespace and values (istio.IstiodValues).
-func TemplateCommands(helm, istioModuleDir string) [][]string {
+func templateCommands(helm, istioModuleDir string) [][]string {
 	common := []string{"--namespace", istio.Namespace}
-	base := append([]string{helm, "template", istio.BaseRelease, filepath.Join(istioModuleDir, BaseChart)}, common...)
-	istiod := append([]string{helm, "template", istio.Istiod, filepath.Join(istioModuleDir, IstiodChart)}, common...)
+	base := append([]string{helm, "template", istio.BaseRelease, filepath.Join(istioModuleDir, baseChart)}, common...)
+	istiod := append([]string{helm, "template", istio.Istiod, filepath.Join(istioModuleDir, istiodChart)}, common...)
 	return [][]string{base, append(istiod, istio.IstiodValues()...)}
 }
 

@@ -18,7 +18,7 @@ import (
 )
 
 func TestTemplateCommandsUseTheLiveTiersValues(t *testing.T) {
-	cmds := TemplateCommands("/bin/helm", "/mod/istio")
+	cmds := templateCommands("/bin/helm", "/mod/istio")
 	assert.Equal(t, []string{"/bin/helm", "template", "istio-base", "/mod/istio/manifests/charts/base", "--namespace", "istio-system"}, cmds[0])
 	assert.Equal(t, append([]string{"/bin/helm", "template", "istiod", "/mod/istio/manifests/charts/istio-control/istio-discovery", "--namespace", "istio-system"},
 		istio.IstiodValues()...), cmds[1])

@@ -59,10 +59,10 @@ func (p Ports) Args(kubeconfig string) []string {
 		"--monitoringAddr", addr(p.Monitoring), "--httpsAddr", addr(p.HTTPS)}
 }
 
-// Env is what the chart's Deployment gives istiod that a local process needs:
+// istiodEnv is what the chart's Deployment gives istiod that a local process needs:
 // its namespace and revision, and a host name for its serving certificate
 // (localhost, which the injection webhook's URL names).
-func Env() []string {
+func istiodEnv() []string {
 	return []string{"POD_NAMESPACE=" + istio.Namespace, "REVISION=default", "ISTIOD_CUSTOM_HOST=localhost"}
 }
 
@@ -77,7 +77,7 @@ func Start(ctx context.Context, binary, dir string, args []string, ports Ports, 
 	}
 	cmd := exec.Command(binary, args...)
 	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, log, log
-	cmd.Env = append(os.Environ(), Env()...)
+	cmd.Env = append(os.Environ(), istiodEnv()...)
 	// Its own process group, so Stop reaches anything it starts; and killed
 	// with its parent, so a test binary that dies (a panic in a test, which
 	// skips every deferred Stop) leaves no istiod behind.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -71,11 +72,11 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 	if err := r.ApplyScenario(ctx, cfg, s, ca); err != nil {
 		return out, fmt.Errorf("setup: %v", err)
 	}
-	pod, err := InjectedClient(ctx, cfg.Client().Resources(), s.Client.Namespace, ip)
+	pod, err := injectedClient(ctx, cfg.Client().Resources(), s.Client.Namespace, ip)
 	if err != nil {
 		return out, err
 	}
-	out.ProxyImage, out.NativeSidecar = ProxyImage(pod)
+	out.ProxyImage, out.NativeSidecar = proxyImage(pod)
 	node, err := SidecarConfig(pod, offline.ProxyIstioVersion)
 	if err != nil {
 		return out, err
@@ -85,7 +86,7 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 		return out, err
 	}
 	defer conn.Close()
-	hosts := ServiceEntryHosts(s)
+	hosts := serviceEntryHosts(s)
 	sim, err := AwaitConfig(ctx, conn, m.Istiod, hosts, true, ConvergeWithin)
 	if err != nil {
 		return out, err
@@ -94,7 +95,7 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 	if out.Predictions, err = offline.FromSimulation(sim, s.Checks); err != nil {
 		return out, err
 	}
-	for _, name := range CredentialNames(s) {
+	for _, name := range credentialNames(s) {
 		out.SDS = append(out.SDS, SDSResult{CredentialName: name, Err: m.checkSDS(ctx, cfg, sim, s, node, name)})
 	}
 	deleted := time.Now()
@@ -108,8 +109,8 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 	return out, nil
 }
 
-// MissingCredential names a Secret no run creates.
-const MissingCredential = "egress-conformance-missing"
+// missingCredential names a Secret no run creates.
+const missingCredential = "egress-conformance-missing"
 
 // checkSDS answers the live tier's riskiest assumption for real: the sidecar's
 // cluster verifies the upstream with the SDS secret of the credentialName,
@@ -119,7 +120,7 @@ const MissingCredential = "egress-conformance-missing"
 func (m *Mesh) checkSDS(ctx context.Context, cfg *envconf.Config, sim *simulation.Simulation, s scenarios.Scenario, node adsc.Config, credentialName string) error {
 	var sdsName string
 	for _, cl := range sim.Clusters {
-		if n := ValidationSecret(cl); strings.HasSuffix(n, "/"+credentialName+"-cacert") {
+		if n := validationSecret(cl); strings.HasSuffix(n, "/"+credentialName+"-cacert") {
 			sdsName = n
 		}
 	}
@@ -130,31 +131,31 @@ func (m *Mesh) checkSDS(ctx context.Context, cfg *envconf.Config, sim *simulatio
 	if err := cfg.Client().Resources().Get(ctx, credentialName, s.Client.Namespace, &secret); err != nil {
 		return fmt.Errorf("sds: Secret %s/%s: %v", s.Client.Namespace, credentialName, err)
 	}
-	certDir, err := TempDir()
+	certDir, err := os.MkdirTemp("", "egress-conformance-sds-")
 	if err != nil {
 		return err
 	}
-	defer removeAll(certDir)
-	if err := WorkloadCertDir(certDir, m.CACert, m.CAKey, s.Client.Namespace, "default"); err != nil {
+	defer func() { _ = os.RemoveAll(certDir) }()
+	if err := workloadCertDir(certDir, m.CACert, m.CAKey, s.Client.Namespace, "default"); err != nil {
 		return err
 	}
 	secure := fmt.Sprintf("127.0.0.1:%d", m.Istiod.Ports.SecureGRPC)
-	got, err := FetchSecret(secure, node, certDir, sdsName, 10*time.Second)
+	got, err := fetchSecret(secure, node, certDir, sdsName, 10*time.Second)
 	if err != nil {
 		return fmt.Errorf("sds: %v", err)
 	}
 	if ca := got.GetValidationContext().GetTrustedCa().GetInlineBytes(); string(ca) != string(secret.Data["cacert"]) {
 		return fmt.Errorf("sds: %s carries %d bytes of trusted CA, not the %d bytes of %s/%s key cacert", sdsName, len(ca), len(secret.Data["cacert"]), s.Client.Namespace, credentialName)
 	}
-	missing := "kubernetes://" + MissingCredential + "-cacert"
-	if _, err := FetchSecret(secure, node, certDir, missing, 3*time.Second); !errors.Is(err, ErrNoSecret) {
+	missing := "kubernetes://" + missingCredential + "-cacert"
+	if _, err := fetchSecret(secure, node, certDir, missing, 3*time.Second); !errors.Is(err, errNoSecret) {
 		return fmt.Errorf("sds: %s, whose Secret does not exist, expected no answer, got: %v", missing, err)
 	}
 	return nil
 }
 
-// ServiceEntryHosts are the hosts the scenario's ServiceEntries add to the mesh.
-func ServiceEntryHosts(s scenarios.Scenario) []string {
+// serviceEntryHosts are the hosts the scenario's ServiceEntries add to the mesh.
+func serviceEntryHosts(s scenarios.Scenario) []string {
 	var hosts []string
 	for _, o := range s.Objects() {
 		if se, ok := istioSpec(o.Istio).(*networking.ServiceEntry); ok {
@@ -164,8 +165,8 @@ func ServiceEntryHosts(s scenarios.Scenario) []string {
 	return hosts
 }
 
-// CredentialNames are the credentialNames of the scenario's DestinationRules.
-func CredentialNames(s scenarios.Scenario) []string {
+// credentialNames are the credentialNames of the scenario's DestinationRules.
+func credentialNames(s scenarios.Scenario) []string {
 	var names []string
 	for _, o := range s.Objects() {
 		if dr, ok := istioSpec(o.Istio).(*networking.DestinationRule); ok && dr.GetTrafficPolicy().GetTls().GetCredentialName() != "" {

@@ -52,12 +52,12 @@ type Mesh struct {
 func Up(ctx context.Context, res *resources.Resources, o Options) (*Mesh, error) {
 	m := &Mesh{}
 	err := step(o.Progress, "render the base and istiod charts of the pinned istio.io/istio with the live tier's values", func() (err error) {
-		m.Rendered, err = Render(ctx, o.Runner, TemplateCommands(o.Helm, o.IstioModuleDir))
+		m.Rendered, err = Render(ctx, o.Runner, templateCommands(o.Helm, o.IstioModuleDir))
 		return err
 	})
 	if err == nil {
 		err = step(o.Progress, "apply what an API server holds (RBAC, mesh and injector ConfigMaps)", func() (err error) {
-			m.Skipped, err = ApplyConfig(ctx, res, m.Rendered)
+			m.Skipped, err = applyConfig(ctx, res, m.Rendered)
 			return err
 		})
 	}
@@ -82,7 +82,7 @@ func Up(ctx context.Context, res *resources.Resources, o Options) (*Mesh, error)
 		if err := m.readCA(ctx, res); err != nil {
 			return err
 		}
-		return ApplyInjectionWebhook(ctx, res, m.Rendered, InjectionWebhook{URL: fmt.Sprintf("https://localhost:%d", ports.HTTPS), CABundle: m.CACert})
+		return applyInjectionWebhook(ctx, res, m.Rendered, InjectionWebhook{URL: fmt.Sprintf("https://localhost:%d", ports.HTTPS), CABundle: m.CACert})
 	})
 	if err != nil {
 		m.Istiod.Stop()

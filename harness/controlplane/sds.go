@@ -18,15 +18,15 @@ import (
 // istiodSAN is a name istiod's serving certificate always carries.
 const istiodSAN = "istiod.istio-system.svc"
 
-// ErrNoSecret says istiod sent no secret: a sidecar whose cluster needs it
+// errNoSecret says istiod sent no secret: a sidecar whose cluster needs it
 // would never warm.
-var ErrNoSecret = errors.New("istiod sent no secret")
+var errNoSecret = errors.New("istiod sent no secret")
 
-// WorkloadCertDir writes, into dir, what a sidecar of namespace/serviceAccount
+// workloadCertDir writes, into dir, what a sidecar of namespace/serviceAccount
 // holds after its CSR: a certificate with its SPIFFE identity signed by
 // istiod's CA, its key, and the root (cert-chain.pem, key.pem,
 // root-cert.pem, as adsc's CertDir reads them).
-func WorkloadCertDir(dir string, caCertPEM, caKeyPEM []byte, namespace, serviceAccount string) error {
+func workloadCertDir(dir string, caCertPEM, caKeyPEM []byte, namespace, serviceAccount string) error {
 	caCert, err := util.ParsePemEncodedCertificate(caCertPEM)
 	if err != nil {
 		return fmt.Errorf("istiod's CA certificate: %v", err)
@@ -50,9 +50,9 @@ func WorkloadCertDir(dir string, caCertPEM, caKeyPEM []byte, namespace, serviceA
 	return nil
 }
 
-// FetchSecret asks istiod's mTLS port for one SDS secret, as the sidecar
-// whose identity certDir holds; ErrNoSecret when none comes within wait.
-func FetchSecret(secureAddr string, sidecar adsc.Config, certDir, name string, wait time.Duration) (*tlsv3.Secret, error) {
+// fetchSecret asks istiod's mTLS port for one SDS secret, as the sidecar
+// whose identity certDir holds; errNoSecret when none comes within wait.
+func fetchSecret(secureAddr string, sidecar adsc.Config, certDir, name string, wait time.Duration) (*tlsv3.Secret, error) {
 	sidecar.CertDir, sidecar.XDSSAN = certDir, istiodSAN
 	c, err := adsc.New(secureAddr, &adsc.ADSConfig{Config: sidecar, InitialDiscoveryRequests: []*discovery.DiscoveryRequest{
 		{TypeUrl: v3.SecretType, ResourceNames: []string{name}},
@@ -78,15 +78,15 @@ func FetchSecret(secureAddr string, sidecar adsc.Config, certDir, name string, w
 				}
 			}
 		case <-timeout:
-			return nil, fmt.Errorf("%s: %w within %s", name, ErrNoSecret, wait)
+			return nil, fmt.Errorf("%s: %w within %s", name, errNoSecret, wait)
 		}
 	}
 }
 
-// ValidationSecret is the SDS secret a cluster verifies its upstream with
+// validationSecret is the SDS secret a cluster verifies its upstream with
 // (the "-cacert" half of a DestinationRule's credentialName); "" when it
 // verifies with a file (system roots) or originates no TLS.
-func ValidationSecret(cl *cluster.Cluster) string {
+func validationSecret(cl *cluster.Cluster) string {
 	sockets := []*tlsv3.UpstreamTlsContext{}
 	if ts := cl.GetTransportSocket(); ts != nil {
 		ctx := &tlsv3.UpstreamTlsContext{}
@@ -111,8 +111,3 @@ func ValidationSecret(cl *cluster.Cluster) string {
 	}
 	return ""
 }
-
-// TempDir holds a workload certificate while it is used.
-func TempDir() (string, error) { return os.MkdirTemp("", "egress-conformance-sds-") }
-
-func removeAll(dir string) { _ = os.RemoveAll(dir) }

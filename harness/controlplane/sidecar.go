@@ -80,8 +80,8 @@ func Connect(grpcAddr string, cfg adsc.Config) (*adsc.ADSC, error) {
 	return c, nil
 }
 
-// Snapshot is the sidecar's current config as Istio's simulation reads it.
-func Snapshot(c *adsc.ADSC) *simulation.Simulation {
+// snapshot is the sidecar's current config as Istio's simulation reads it.
+func snapshot(c *adsc.ADSC) *simulation.Simulation {
 	return &simulation.Simulation{
 		Listeners: sortedValues(c.GetHTTPListeners(), c.GetTCPListeners()),
 		Clusters:  sortedValues(c.GetClusters(), c.GetEdsClusters()),
@@ -105,9 +105,9 @@ func sortedValues[T named](maps ...map[string]T) []T {
 	return out
 }
 
-// HasClusters reports whether the config holds a cluster for every host
+// hasClusters reports whether the config holds a cluster for every host
 // (outbound|<port>||<host>, any port), and which are missing.
-func HasClusters(sim *simulation.Simulation, hosts []string) (bool, []string) {
+func hasClusters(sim *simulation.Simulation, hosts []string) (bool, []string) {
 	var missing []string
 	for _, h := range hosts {
 		found := slices.ContainsFunc(sim.Clusters, func(c *cluster.Cluster) bool {
