@@ -47,7 +47,11 @@ type Outcome struct {
 // SDSResult is the answer to a credentialName; Err says what went wrong.
 type SDSResult struct {
 	CredentialName string
-	Err            error
+	// Resource is the SDS secret the sidecar's cluster names; TrustedCA is
+	// the CA istiod served in it.
+	Resource  string
+	TrustedCA []byte
+	Err       error
 }
 
 // Judge applies the scenario with the live tier's own step, in namespaces of
@@ -96,7 +100,9 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 		return out, err
 	}
 	for _, name := range credentialNames(s) {
-		out.SDS = append(out.SDS, SDSResult{CredentialName: name, Err: m.checkSDS(ctx, cfg, sim, s, node, name)})
+		r := SDSResult{CredentialName: name}
+		r.Err = m.checkSDS(ctx, cfg, sim, s, node, &r)
+		out.SDS = append(out.SDS, r)
 	}
 	deleted := time.Now()
 	if err := r.DeleteFixtures(ctx, cfg, s); err != nil {
@@ -117,7 +123,8 @@ const missingCredential = "egress-conformance-missing"
 // and istiod serves it over its mTLS port, to a workload certificate of the
 // client's service account, carrying the CA in the Secret's cacert key. A
 // credentialName without a Secret must get no answer.
-func (m *Mesh) checkSDS(ctx context.Context, cfg *envconf.Config, sim *simulation.Simulation, s scenarios.Scenario, node adsc.Config, credentialName string) error {
+func (m *Mesh) checkSDS(ctx context.Context, cfg *envconf.Config, sim *simulation.Simulation, s scenarios.Scenario, node adsc.Config, r *SDSResult) error {
+	credentialName := r.CredentialName
 	var sdsName string
 	for _, cl := range sim.Clusters {
 		if n := validationSecret(cl); strings.HasSuffix(n, "/"+credentialName+"-cacert") {
@@ -140,11 +147,13 @@ func (m *Mesh) checkSDS(ctx context.Context, cfg *envconf.Config, sim *simulatio
 		return err
 	}
 	secure := fmt.Sprintf("127.0.0.1:%d", m.Istiod.Ports.SecureGRPC)
+	r.Resource = sdsName
 	got, err := fetchSecret(secure, node, certDir, sdsName, 10*time.Second)
 	if err != nil {
 		return fmt.Errorf("sds: %v", err)
 	}
-	if ca := got.GetValidationContext().GetTrustedCa().GetInlineBytes(); string(ca) != string(secret.Data["cacert"]) {
+	r.TrustedCA = got.GetValidationContext().GetTrustedCa().GetInlineBytes()
+	if ca := r.TrustedCA; string(ca) != string(secret.Data["cacert"]) {
 		return fmt.Errorf("sds: %s carries %d bytes of trusted CA, not the %d bytes of %s/%s key cacert", sdsName, len(ca), len(secret.Data["cacert"]), s.Client.Namespace, credentialName)
 	}
 	missing := "kubernetes://" + missingCredential + "-cacert"
