@@ -13,6 +13,7 @@ import (
 
 	"istio-egress-conformance/harness/command"
 	"istio-egress-conformance/harness/istio"
+	"istio-egress-conformance/harness/progress"
 )
 
 // istiod stores its self-signed CA here; its serving certificate for the
@@ -51,12 +52,12 @@ type Mesh struct {
 // left running.
 func Up(ctx context.Context, res *resources.Resources, o Options) (*Mesh, error) {
 	m := &Mesh{}
-	err := step(o.Progress, "render the base and istiod charts of the pinned istio.io/istio with the live tier's values", func() (err error) {
+	err := progress.Step(o.Progress, "render the base and istiod charts of the pinned istio.io/istio with the live tier's values", func() (err error) {
 		m.Rendered, err = Render(ctx, o.Runner, templateCommands(o.Helm, o.IstioModuleDir))
 		return err
 	})
 	if err == nil {
-		err = step(o.Progress, "apply what an API server holds (RBAC, mesh and injector ConfigMaps)", func() (err error) {
+		err = progress.Step(o.Progress, "apply what an API server holds (RBAC, mesh and injector ConfigMaps)", func() (err error) {
 			m.Skipped, err = applyConfig(ctx, res, m.Rendered)
 			return err
 		})
@@ -69,7 +70,7 @@ func Up(ctx context.Context, res *resources.Resources, o Options) (*Mesh, error)
 		return nil, err
 	}
 	start := time.Now()
-	err = step(o.Progress, "start istiod (pilot-discovery) and wait for /ready", func() (err error) {
+	err = progress.Step(o.Progress, "start istiod (pilot-discovery) and wait for /ready", func() (err error) {
 		m.Istiod, err = Start(ctx, o.Istiod, o.Dir, ports.Args(o.Kubeconfig), ports, readyWithin)
 		return err
 	})
@@ -78,7 +79,7 @@ func Up(ctx context.Context, res *resources.Resources, o Options) (*Mesh, error)
 	}
 	m.Ready = time.Since(start)
 	fmt.Fprintf(o.Progress, "istiod: pid %d, log %s\n", m.Istiod.Pid(), m.Istiod.LogPath)
-	err = step(o.Progress, "point the injection webhook at istiod's CA and https://localhost", func() error {
+	err = progress.Step(o.Progress, "point the injection webhook at istiod's CA and https://localhost", func() error {
 		if err := m.readCA(ctx, res); err != nil {
 			return err
 		}
@@ -109,16 +110,3 @@ func (m *Mesh) readCA(ctx context.Context, res *resources.Resources) error {
 
 // Down stops istiod.
 func (m *Mesh) Down() { m.Istiod.Stop() }
-
-// step prints a phase and its duration, as the live tier does.
-func step(w io.Writer, name string, do func() error) error {
-	fmt.Fprintf(w, "==> %s\n", name)
-	start := time.Now()
-	err := do()
-	status := "done"
-	if err != nil {
-		status = "FAILED: " + err.Error()
-	}
-	fmt.Fprintf(w, "<== %s: %s in %s\n", name, status, time.Since(start).Round(100*time.Millisecond))
-	return err
-}

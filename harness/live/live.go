@@ -19,6 +19,7 @@ import (
 	"istio-egress-conformance/harness/command"
 	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/preflight"
+	"istio-egress-conformance/harness/progress"
 	"istio-egress-conformance/harness/workload"
 	"istio-egress-conformance/reports"
 	"istio-egress-conformance/scenarios"
@@ -135,15 +136,7 @@ func (r *Run) Hermetic() bool {
 // error: a bug in one step fails it, instead of killing the test binary
 // before teardown (a panic in a test goroutine cannot be recovered elsewhere).
 func (r *Run) phase(name string, step func() error) error {
-	fmt.Fprintf(r.Progress, "==> %s\n", name)
-	start := time.Now()
-	err := r.recovered(step)
-	status := "done"
-	if err != nil {
-		status = "FAILED: " + err.Error()
-	}
-	fmt.Fprintf(r.Progress, "<== %s: %s in %s\n", name, status, time.Since(start).Round(100*time.Millisecond))
-	return err
+	return progress.Step(r.Progress, name, func() error { return r.recovered(step) })
 }
 
 // recovered runs step; a panic becomes a one-line error, its stack goes to the progress log.
