@@ -13,6 +13,8 @@ import (
 	v3 "istio.io/istio/pilot/pkg/xds/v3"
 	"istio.io/istio/pkg/adsc"
 	"istio.io/istio/security/pkg/pki/util"
+
+	"istio-egress-conformance/harness/offline"
 )
 
 // istiodSAN is a name istiod's serving certificate always carries.
@@ -87,27 +89,10 @@ func fetchSecret(secureAddr string, sidecar adsc.Config, certDir, name string, w
 // (the "-cacert" half of a DestinationRule's credentialName); "" when it
 // verifies with a file (system roots) or originates no TLS.
 func validationSecret(cl *cluster.Cluster) string {
-	sockets := []*tlsv3.UpstreamTlsContext{}
-	if ts := cl.GetTransportSocket(); ts != nil {
-		ctx := &tlsv3.UpstreamTlsContext{}
-		if ts.GetTypedConfig().UnmarshalTo(ctx) == nil {
-			sockets = append(sockets, ctx)
-		}
+	ctx, _ := offline.UpstreamTLSContext(cl) // unreadable: no secret to name
+	common := ctx.GetCommonTlsContext()
+	if n := common.GetCombinedValidationContext().GetValidationContextSdsSecretConfig().GetName(); n != "" {
+		return n
 	}
-	for _, m := range cl.GetTransportSocketMatches() {
-		ctx := &tlsv3.UpstreamTlsContext{}
-		if m.GetTransportSocket().GetTypedConfig().UnmarshalTo(ctx) == nil {
-			sockets = append(sockets, ctx)
-		}
-	}
-	for _, ctx := range sockets {
-		common := ctx.GetCommonTlsContext()
-		if n := common.GetCombinedValidationContext().GetValidationContextSdsSecretConfig().GetName(); n != "" {
-			return n
-		}
-		if n := common.GetValidationContextSdsSecretConfig().GetName(); n != "" {
-			return n
-		}
-	}
-	return ""
+	return common.GetValidationContextSdsSecretConfig().GetName()
 }

@@ -144,6 +144,20 @@ func firstEndpoint(cl *cluster.Cluster) (string, int) {
 
 // upstreamTLS reports whether the cluster originates TLS and with which SNI.
 func upstreamTLS(cl *cluster.Cluster) (mode, sni string, err error) {
+	ctx, err := UpstreamTLSContext(cl)
+	switch {
+	case err != nil:
+		return "", "", err
+	case ctx == nil:
+		return scenarios.TLSDisable, "", nil
+	}
+	return scenarios.TLSSimple, ctx.GetSni(), nil
+}
+
+// UpstreamTLSContext is the TLS the cluster originates towards its upstream:
+// its transport socket, or its first TLS transport socket match; nil when it
+// originates none.
+func UpstreamTLSContext(cl *cluster.Cluster) (*tlsv3.UpstreamTlsContext, error) {
 	ts := cl.GetTransportSocket()
 	if ts == nil {
 		// Istio puts auto-mTLS behind transport socket matches; an external
@@ -156,13 +170,13 @@ func upstreamTLS(cl *cluster.Cluster) (mode, sni string, err error) {
 		}
 	}
 	if !isTLS(ts) {
-		return scenarios.TLSDisable, "", nil
+		return nil, nil
 	}
 	ctx := &tlsv3.UpstreamTlsContext{}
 	if err := ts.GetTypedConfig().UnmarshalTo(ctx); err != nil {
-		return "", "", fmt.Errorf("cluster %s: unreadable UpstreamTlsContext: %v", cl.GetName(), err)
+		return nil, fmt.Errorf("cluster %s: unreadable UpstreamTlsContext: %v", cl.GetName(), err)
 	}
-	return scenarios.TLSSimple, ctx.GetSni(), nil
+	return ctx, nil
 }
 
 func isTLS(ts *core.TransportSocket) bool {
