@@ -17,12 +17,15 @@ import (
 )
 
 // A changed Corefile reaches CoreDNS late: the kubelet copies an updated
-// ConfigMap into the pods on its periodic sync (about 60s), the reload plugin
-// checks every 30s with up to 15s of jitter, `cache 30` answers from before
-// (cache runs before hosts), and a sidecar's STRICT_DNS cluster that failed a
-// lookup tries again only after dnsRefreshRate (60s). Instead, the run rolls
-// out new CoreDNS pods, which read the Corefile at start, and waits until the
-// hosts resolve to the hermetic server before any client starts.
+// ConfigMap into the pods on its periodic sync (KubeletConfiguration
+// syncFrequency, 1m by default), the reload plugin checks every 30s with up to
+// 15s of jitter (CoreDNS plugin/reload/setup.go, defaultInterval and
+// defaultJitter), `cache 30` answers from before (CoreDNS plugin.cfg lists
+// cache before hosts, so cache runs first), and a sidecar's STRICT_DNS cluster
+// that failed a lookup tries again only after dnsRefreshRate (Istio's default
+// 60s: pkg/config/mesh/mesh.go, DefaultMeshConfig). Instead, the run rolls out new CoreDNS
+// pods, which read the Corefile at start, and waits until the hosts resolve
+// to the hermetic server before any client starts.
 const (
 	// dnsRolloutTimeout bounds one CoreDNS rollout: two replicas replaced one
 	// at a time, each ready after its readiness probe (kubeadm: every 10s).
