@@ -59,7 +59,8 @@ func (p Ports) Args(kubeconfig string) []string {
 		"--monitoringAddr", addr(p.Monitoring), "--httpsAddr", addr(p.HTTPS)}
 }
 
-// istiodEnv is what the chart's Deployment gives istiod that a local process needs:
+// istiodEnv is what the chart's Deployment gives istiod that a local process needs
+// (ISTIOD_CUSTOM_HOST joins the serving certificate's names: pilot/pkg/bootstrap/server.go, getDNSNames):
 // its namespace and revision, and a host name for its serving certificate
 // (localhost, which the injection webhook's URL names).
 func istiodEnv() []string {

@@ -17,7 +17,8 @@ import (
 	"istio-egress-conformance/harness/offline"
 )
 
-// istiodSAN is a name istiod's serving certificate always carries.
+// istiodSAN is a name istiod's serving certificate always carries
+// (istio.io/istio pilot/pkg/bootstrap/server.go, getDNSNames: istiod.<namespace>.svc).
 const istiodSAN = "istiod.istio-system.svc"
 
 // errNoSecret says istiod sent no secret: a sidecar whose cluster needs it

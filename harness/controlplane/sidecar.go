@@ -121,6 +121,7 @@ func hasClusters(sim *simulation.Simulation, hosts []string) (bool, []string) {
 }
 
 // quietPeriod is how long no push may come before the config is taken as
-// settled: istiod debounces changes (PILOT_DEBOUNCE_AFTER, 100ms by default),
+// settled: istiod debounces changes (PILOT_DEBOUNCE_AFTER, 100ms by default:
+// pilot/pkg/features/tuning.go),
 // so objects applied together arrive in one push or in pushes closer than this.
 const quietPeriod = 500 * time.Millisecond

@@ -91,7 +91,8 @@ const ServerName = "hermetic-server"
 //
 // A plain HTTP request on the TLS port (a client namespace where the
 // DestinationRule does not apply, so the sidecar sends HTTP to port 443) is
-// nginx's error 497. Its default 400 page would come back at once, before a
+// nginx's error 497 (ngx_http_ssl_module, "Error processing"; 444 closes the
+// connection without a response: ngx_http_rewrite_module, return). Its default 400 page would come back at once, before a
 // 1 ms route timeout can fire, and 400 is not retried; a real HTTPS host just
 // fails the exchange. So 497 goes to a location that closes the connection
 // without an answer (444), and the route's retries and timeout decide.
