@@ -6,15 +6,14 @@ export ARTIFACTS
 GO ?= go
 GOTESTSUM = $(GO) tool gotestsum
 
-.PHONY: test conformance offline controlplane lint fuzz bench sweep
+.PHONY: test conformance offline controlplane lint fuzz bench sweep tools
 
 ## test: lint, then every test (offline and control-plane tiers, unit tests, the live tier's Kubernetes steps
 ## against a real kube-apiserver + etcd); -short skips the live suite itself, which needs a cluster. JUnit in $(ARTIFACTS)
 # -p 4 on 2 cores: most of the time the API-server and istiod tests wait (for etcd, a
 # readiness poll, a push), so four packages at once keep the cores busy. -vet=off: lint
 # has just vetted every package.
-test: lint
-	@$(MAKE) --no-print-directory envtest-bins || echo "envtest binaries could not be built: the API server tests will skip"
+test: lint tools
 	@mkdir -p $(ARTIFACTS)
 	$(GOTESTSUM) --format testname --junitfile $(ARTIFACTS)/go-test-junit.xml -- -count=1 -short -p 4 -vet=off ./...
 
@@ -24,7 +23,7 @@ offline:
 	$(GOTESTSUM) --format testname --junitfile $(ARTIFACTS)/go-test-offline-junit.xml -- -count=1 ./features/offline/
 
 ## controlplane: only the control-plane tier (real istiod on a real API server) over the catalog
-controlplane: envtest-bins
+controlplane: tools
 	@mkdir -p $(ARTIFACTS)
 	$(GOTESTSUM) --format testname --junitfile $(ARTIFACTS)/go-test-controlplane-junit.xml -- -count=1 ./features/controlplane/
 
@@ -49,6 +48,12 @@ BIN = $(CURDIR)/bin
 
 .PHONY: envtest-bins
 envtest-bins: $(BIN)/kube-apiserver $(BIN)/etcd
+
+## tools: build every tool the tests run (helm, kind, pilot-discovery, kube-apiserver, etcd) before they
+## start, so no test's timing includes a build; `go tool -n` builds a pinned tool into the build cache.
+TOOLS = helm kind pilot-discovery
+tools: envtest-bins
+	@for t in $(TOOLS); do $(GO) tool -n $$t >/dev/null || exit 1; done
 
 $(BIN)/kube-apiserver: tools/envtest/go.mod
 	cd tools/envtest && $(GO) build -o $@ -ldflags '$(KUBE_LDFLAGS)' k8s.io/kubernetes/cmd/kube-apiserver

@@ -6,9 +6,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	"istio-egress-conformance/harness/converge"
-	"istio-egress-conformance/harness/curl"
-	"istio-egress-conformance/harness/offline"
+	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/scenarios"
 )
 
@@ -20,7 +18,7 @@ type ConformanceReport struct {
 	Tier        string            `json:"tier"`
 	Environment map[string]string `json:"environment,omitempty"`
 	Result      string            `json:"result"`
-	Statistics  Counts            `json:"statistics"`
+	Statistics  results.Counts    `json:"statistics"`
 	FailedTests []string          `json:"failedTests,omitempty"`
 	Checks      []CheckReport     `json:"checks"`
 }
@@ -63,33 +61,26 @@ type PredictionView struct {
 	Timeout  string `json:"timeout"`
 	Retries  string `json:"retries,omitempty"`
 	// Headers is how the sidecar treats the headers that say who answered.
-	Headers *offline.ResponseHeaders `json:"responseHeaders,omitempty"`
+	Headers *results.ResponseHeaders `json:"responseHeaders,omitempty"`
 	Error   string                   `json:"error,omitempty"`
 }
 
-func viewPrediction(p *offline.Prediction) *PredictionView {
+func viewPrediction(p *results.Prediction) *PredictionView {
 	if p == nil {
 		return nil
 	}
 	v := &PredictionView{Listener: p.Listener, Route: p.Route, Cluster: p.Cluster, TLSMode: p.TLSMode, SNI: p.SNI,
-		Timeout: durationOrNone(p.Timeout), Headers: p.Headers, Error: p.Error}
+		Timeout: results.DurationOrNone(p.Timeout), Headers: p.Headers, Error: p.Error}
 	if p.UpstreamHost != "" {
 		v.Upstream = fmt.Sprintf("%s:%d", p.UpstreamHost, p.UpstreamPort)
 	}
 	if r := p.Retries; r != nil {
-		v.Retries = fmt.Sprintf("attempts %d, perTryTimeout %s, retryOn %s", r.Attempts, durationOrNone(r.PerTryTimeout), r.RetryOn)
+		v.Retries = fmt.Sprintf("attempts %d, perTryTimeout %s, retryOn %s", r.Attempts, results.DurationOrNone(r.PerTryTimeout), r.RetryOn)
 	}
 	return v
 }
 
-func durationOrNone(d time.Duration) string {
-	if d == 0 {
-		return "none"
-	}
-	return d.String()
-}
-
-func attemptLines(o converge.Outcome) []string {
+func attemptLines(o results.Convergence) []string {
 	out := make([]string, len(o.Attempts))
 	for i, a := range o.Attempts {
 		out[i] = a.String()
@@ -98,7 +89,7 @@ func attemptLines(o converge.Outcome) []string {
 }
 
 // Report builds the conformance report of a run.
-func Report(r Run) ConformanceReport {
+func Report(r results.Run) ConformanceReport {
 	c := r.Counts()
 	rep := ConformanceReport{
 		APIVersion: "egress-conformance.io/v1alpha1", Kind: "ConformanceReport",
@@ -113,9 +104,9 @@ func Report(r Run) ConformanceReport {
 			cr.Expectation = &e
 		}
 		if l := res.Live; l != nil {
-			cr.Observation = &Observation{Status: l.Last.Status, From: l.Last.From(), Server: l.Last.Server(),
-				UpstreamServiceTime: l.Last.Headers.Get(curl.UpstreamServiceTimeHeader), CurlExitCode: l.Last.ExitCode, CurlError: l.Last.ErrorMessage, Duration: l.Outcome.Elapsed.String(),
-				Attempts: attemptLines(l.Outcome)}
+			a := l.Last
+			cr.Observation = &Observation{Status: a.Status, From: a.From, Server: a.Server, UpstreamServiceTime: a.UpstreamServiceTime,
+				CurlExitCode: a.CurlExitCode, CurlError: a.CurlError, Duration: l.Convergence.Elapsed.String(), Attempts: attemptLines(l.Convergence)}
 		}
 		if cr.Result == "failed" {
 			rep.FailedTests = append(rep.FailedTests, res.Name())
@@ -126,7 +117,7 @@ func Report(r Run) ConformanceReport {
 }
 
 // WriteConformanceReport writes the report as YAML to path atomically.
-func WriteConformanceReport(path string, r Run) error {
+func WriteConformanceReport(path string, r results.Run) error {
 	y, err := yaml.Marshal(Report(r))
 	if err != nil {
 		return fmt.Errorf("reports: conformance report: %v", err)
@@ -134,7 +125,7 @@ func WriteConformanceReport(path string, r Run) error {
 	return writeAtomic(path, y)
 }
 
-func verdict(res CheckResult) string {
+func verdict(res results.CheckResult) string {
 	switch {
 	case res.Skipped:
 		return "skipped"

@@ -7,12 +7,14 @@ import (
 	"strings"
 
 	"github.com/jstemmer/go-junit-report/v2/junit"
+
+	"istio-egress-conformance/harness/results"
 )
 
 // JUnit builds one suite for the tier with one test case per check, named
 // <scenario>/<check>; a failure carries expected vs observed and, for the
 // live tier, every attempt.
-func JUnit(r Run) junit.Testsuites {
+func JUnit(r results.Run) junit.Testsuites {
 	suite := junit.Testsuite{Name: "egress-conformance/" + r.Tier}
 	suite.SetTimestamp(r.Start)
 	keys := make([]string, 0, len(r.Environment))
@@ -39,7 +41,7 @@ func JUnit(r Run) junit.Testsuites {
 }
 
 // WriteJUnit writes the JUnit XML to path atomically.
-func WriteJUnit(path string, r Run) error {
+func WriteJUnit(path string, r results.Run) error {
 	var b bytes.Buffer
 	suites := JUnit(r)
 	if err := suites.WriteXML(&b); err != nil {
@@ -48,11 +50,11 @@ func WriteJUnit(path string, r Run) error {
 	return writeAtomic(path, b.Bytes())
 }
 
-func seconds(res CheckResult) string {
+func seconds(res results.CheckResult) string {
 	return fmt.Sprintf("%.3f", res.Duration.Seconds())
 }
 
-func failureMessage(res CheckResult) string {
+func failureMessage(res results.CheckResult) string {
 	if len(res.Failures) == 0 {
 		return "failed"
 	}
@@ -61,7 +63,7 @@ func failureMessage(res CheckResult) string {
 
 // failureDetail is the failure text; tier names whose prediction it shows
 // (the offline translation's, or the config the control-plane tier's istiod served).
-func failureDetail(tier string, res CheckResult) string {
+func failureDetail(tier string, res results.CheckResult) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "scenario %s, check %s (%s)\n", res.Scenario, res.Check, res.URL)
 	for _, f := range res.Failures {
@@ -72,7 +74,7 @@ func failureDetail(tier string, res CheckResult) string {
 			tier, p.Route, p.Cluster, p.UpstreamHost, p.UpstreamPort, p.TLSMode, p.SNI, p.Timeout)
 	}
 	if l := res.Live; l != nil {
-		b.WriteString("attempts:\n" + l.Outcome.String() + "\n")
+		b.WriteString("attempts:\n" + l.Convergence.String() + "\n")
 	}
 	return b.String()
 }

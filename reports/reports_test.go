@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/yaml"
 
-	"istio-egress-conformance/harness/converge"
 	"istio-egress-conformance/harness/curl"
+	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/scenarios"
 )
 
@@ -27,25 +27,25 @@ func capturedCurl(t *testing.T, name string) curl.Result {
 	return r
 }
 
-func liveRun(t *testing.T) Run {
+func liveRun(t *testing.T) results.Run {
 	ok := capturedCurl(t, "http-504-envoy")
 	wrong := capturedCurl(t, "http-200")
 	seed504 := scenarios.Expect{Status: 504, From: scenarios.FromEnvoy}
-	passed := converge.Outcome{Passed: true, Elapsed: 2 * time.Second, Attempts: []converge.Attempt{
+	passed := results.Convergence{Passed: true, Elapsed: 2 * time.Second, Attempts: []results.Attempt{
 		{N: 1, Observation: ok.String()}, {N: 2, At: time.Second, Observation: ok.String()}, {N: 3, At: 2 * time.Second, Observation: ok.String()}}}
-	failed := converge.Outcome{Reason: "no 3 consecutive matching answers within 2s", Elapsed: 2 * time.Second, Attempts: []converge.Attempt{
+	failed := results.Convergence{Reason: "no 3 consecutive matching answers within 2s", Elapsed: 2 * time.Second, Attempts: []results.Attempt{
 		{N: 1, Observation: wrong.String(), Mismatches: curl.Judge(seed504, wrong)},
 		{N: 2, At: time.Second, Error: "exec: container not found"}}}
-	return Run{
-		Tier:        TierLive,
+	return results.Run{
+		Tier:        results.TierLive,
 		Start:       time.Date(2026, 11, 25, 22, 0, 0, 0, time.UTC),
 		Environment: map[string]string{"istioVersion": "1.32.0", "kubernetesVersion": "v1.37.0", "external": "hermetic", "runID": "abcd1234"},
-		Results: []CheckResult{
+		Results: []results.CheckResult{
 			{Scenario: "tetrate-https-egress", Check: "http-origination-timeout", URL: "http://www.tetrate.io", Expect: seed504,
-				Passed: true, Duration: 2 * time.Second, Live: &LiveObservation{Last: ok, Outcome: passed}},
+				Passed: true, Duration: 2 * time.Second, Live: &results.LiveObservation{Last: ok.Answer(), Convergence: passed}},
 			{Scenario: "tetrate-other-namespace", Check: "http-without-origination", URL: "http://www.tetrate.io", Expect: seed504,
 				Failures: []string{"scenario tetrate-other-namespace, check http-without-origination: " + failed.String()},
-				Duration: 2 * time.Second, Live: &LiveObservation{Last: wrong, Outcome: failed}},
+				Duration: 2 * time.Second, Live: &results.LiveObservation{Last: wrong.Answer(), Convergence: failed}},
 			{Scenario: "tetrate-origination-control", Check: "http-origination-succeeds", Skipped: true, Failures: []string{"skipped by label external=hermetic"}},
 		},
 	}
@@ -53,7 +53,7 @@ func liveRun(t *testing.T) Run {
 
 func TestOutcome(t *testing.T) {
 	r := liveRun(t)
-	assert.Equal(t, Counts{Passed: 1, Failed: 1, Skipped: 1}, r.Counts())
+	assert.Equal(t, results.Counts{Passed: 1, Failed: 1, Skipped: 1}, r.Counts())
 	assert.Equal(t, "partial", r.Outcome())
 	r.Results = r.Results[:1]
 	assert.Equal(t, "success", r.Outcome())

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"istio-egress-conformance/harness/results"
 )
 
 // Summary is a short Markdown table of checks for a CI job summary.
-func Summary(r Run) string {
+func Summary(r results.Run) string {
 	c := r.Counts()
 	var b strings.Builder
 	fmt.Fprintf(&b, "### Egress conformance (%s): %s\n\n", r.Tier, r.Outcome())
@@ -28,7 +30,7 @@ func Summary(r Run) string {
 }
 
 // WriteSummary writes the Markdown summary to path atomically.
-func WriteSummary(path string, r Run) error {
+func WriteSummary(path string, r results.Run) error {
 	return writeAtomic(path, []byte(Summary(r)))
 }
 
@@ -38,7 +40,7 @@ func escapeCell(s string) string {
 
 // WriteAll writes junit-<tier>.xml, conformance-report-<tier>.yaml and
 // summary-<tier>.md into dir.
-func WriteAll(dir string, r Run) error {
+func WriteAll(dir string, r results.Run) error {
 	if err := WriteJUnit(fmt.Sprintf("%s/junit-%s.xml", dir, r.Tier), r); err != nil {
 		return err
 	}

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"istio-egress-conformance/harness/offline"
+	"istio-egress-conformance/harness/judge"
 	"istio-egress-conformance/scenarios"
 )
 
@@ -31,7 +31,7 @@ func BenchmarkSeedCopiesThroughOneIstiod(b *testing.B) {
 				b.Fatal(err)
 			}
 			for k, c := range out.Scenario.Checks {
-				if m := offline.Verify(c.Expect, out.Predictions[k]); len(m) > 0 {
+				if m := judge.Verify(c.Expect, out.Predictions[k]); len(m) > 0 {
 					b.Fatalf("copy %s: %s: %v", runID, c.Name, m)
 				}
 			}

@@ -4,14 +4,13 @@
 // real istiod (pilot-discovery of the same module) as a local process; the
 // live tier's own client pod, injected by istiod's webhook; the live tier's
 // own apply step for the fixtures; xDS fetched as that pod's sidecar and
-// judged by the offline tier's verification. Its verdicts must equal the
-// offline tier's. Without the API server binaries or pilot-discovery, it
-// skips with one line.
+// judged by harness/judge, as the offline tier's translation is. Its verdicts
+// must equal the offline tier's. Without the API server binaries or
+// pilot-discovery, every test fails with one line naming what is missing.
 package controlplane
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -28,9 +27,10 @@ import (
 	conformance "istio-egress-conformance"
 	"istio-egress-conformance/harness/apiserver"
 	"istio-egress-conformance/harness/command"
+	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/controlplane"
-	"istio-egress-conformance/harness/offline"
 	"istio-egress-conformance/harness/preflight"
+	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/reports"
 	"istio-egress-conformance/scenarios"
 )
@@ -42,36 +42,35 @@ var shared struct {
 	srv  apiserver.Server
 	mesh *controlplane.Mesh
 	opts controlplane.Options
-	skip string // why the tier cannot run here
-	err  error  // why it failed to come up
+	err  error // why it failed to come up
 	runs atomic.Int32
 }
 
-// results collects every check's verdict for the reports TestMain writes.
-var results struct {
+// collected holds every check's verdict for the reports TestMain writes.
+var collected struct {
 	sync.Mutex
-	run reports.Run
+	run results.Run
 }
 
 func TestMain(m *testing.M) {
-	results.run = reports.Run{Tier: reports.TierControlPlane, Start: time.Now(), Environment: map[string]string{
-		"tier":              reports.TierControlPlane,
+	collected.run = results.Run{Tier: results.TierControlPlane, Start: time.Now(), Environment: map[string]string{
+		"tier":              results.TierControlPlane,
 		"go":                runtime.Version(),
 		"istio.io/istio":    conformance.PinnedVersion("istio.io/istio"),
-		"proxyIstioVersion": offline.ProxyIstioVersion,
+		"proxyIstioVersion": config.DefaultIstioVersion,
 		"scenarios":         "built-in",
 	}}
 	if dir := os.Getenv(scenarios.EnvScenarios); dir != "" {
-		results.run.Environment["scenarios"] = dir
+		collected.run.Environment["scenarios"] = dir
 	}
 	code := runWithMesh(m)
-	if len(results.run.Results) > 0 {
+	if len(collected.run.Results) > 0 {
 		dir := reports.Dir()
-		if err := reports.WriteAll(dir, results.run); err != nil {
+		if err := reports.WriteAll(dir, collected.run); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			code = max(code, 1)
 		}
-		fmt.Printf("control-plane tier: %s, reports in %s\n", results.run.Outcome(), dir)
+		fmt.Printf("control-plane tier: %s, reports in %s\n", collected.run.Outcome(), dir)
 	}
 	os.Exit(code)
 }
@@ -100,8 +99,8 @@ func runWithMesh(m *testing.M) int {
 	bringUp()
 	close(up)
 	if os.Getenv(holdAfterBringUp) != "" {
-		fmt.Println("control-plane tier: up, holding until a signal")
-		select {} // TestInterruptStopsIstiod's child: only the signal ends it
+		fmt.Printf("control-plane tier: up, holding until a signal; listening on %s\n", strings.Join(listening(), " "))
+		select {} // the signal tests' child: only a signal ends it
 	}
 	code := m.Run()
 	signal.Stop(stop)
@@ -112,11 +111,6 @@ func runWithMesh(m *testing.M) int {
 
 func bringUp() {
 	srv, err := apiserver.Launch()
-	var missing apiserver.ErrNoBinaries
-	if errors.As(err, &missing) {
-		shared.skip = "control-plane tier skipped: " + missing.Reason
-		return
-	}
 	if err != nil {
 		shared.err = err
 		return
@@ -128,7 +122,7 @@ func bringUp() {
 	defer cancel()
 	o := controlplane.Options{Kubeconfig: srv.Kubeconfig, Runner: command.Exec{}, Progress: os.Stdout}
 	if o.Istiod, err = preflight.ToolPath(ctx, o.Runner, "pilot-discovery"); err != nil {
-		shared.skip = "control-plane tier skipped: " + err.Error()
+		shared.err = err
 		return
 	}
 	if o.Helm, err = preflight.ToolPath(ctx, o.Runner, "helm"); err != nil {
@@ -157,9 +151,21 @@ func bringUp() {
 	setEnvironment("istiodStartToReady", shared.mesh.Ready.Round(time.Millisecond).String())
 }
 
-// holdAfterBringUp, set by TestInterruptStopsIstiod for its child, makes the
-// run wait for a signal once istiod is up, instead of running tests.
+// holdAfterBringUp, set by the signal tests for their child, makes the run
+// wait for a signal once istiod is up, instead of running tests.
 const holdAfterBringUp = "CONTROLPLANE_TEST_HOLD_AFTER_BRINGUP"
+
+// listening is every address the API server, etcd and istiod listen on.
+func listening() []string {
+	addrs := shared.srv.Addresses()
+	if shared.mesh != nil {
+		p := shared.mesh.Istiod.Ports
+		for _, port := range []int{p.HTTP, p.GRPC, p.SecureGRPC, p.Monitoring, p.HTTPS} {
+			addrs = append(addrs, fmt.Sprintf("127.0.0.1:%d", port))
+		}
+	}
+	return addrs
+}
 
 var tearDownOnce sync.Once
 
@@ -184,12 +190,10 @@ func tearDown(failed bool) {
 	})
 }
 
-// need returns the shared mesh, or skips or fails the test with why there is none.
+// need returns the shared mesh, or fails the test with why there is none: a
+// tier that could not run must not look like a pass.
 func need(t testing.TB) (apiserver.Server, *controlplane.Mesh) {
 	t.Helper()
-	if shared.skip != "" {
-		t.Skip(shared.skip)
-	}
 	if shared.err != nil {
 		t.Fatalf("control-plane tier could not come up: %v", shared.err)
 	}
@@ -214,14 +218,14 @@ func keepLog(path string) {
 	}
 }
 
-func record(r reports.CheckResult) {
-	results.Lock()
-	defer results.Unlock()
-	results.run.Results = append(results.run.Results, r)
+func record(r results.CheckResult) {
+	collected.Lock()
+	defer collected.Unlock()
+	collected.run.Results = append(collected.run.Results, r)
 }
 
 func setEnvironment(key, value string) {
-	results.Lock()
-	defer results.Unlock()
-	results.run.Environment[key] = value
+	collected.Lock()
+	defer collected.Unlock()
+	collected.run.Environment[key] = value
 }

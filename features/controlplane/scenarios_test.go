@@ -9,8 +9,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"istio-egress-conformance/harness/judge"
 	"istio-egress-conformance/harness/offline"
-	"istio-egress-conformance/reports"
+	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/scenarios"
 )
 
@@ -25,14 +26,14 @@ func TestScenarios(t *testing.T) {
 	for _, entry := range catalog {
 		t.Run(entry.ID, func(t *testing.T) {
 			if entry.Err != nil {
-				record(reports.CheckResult{Scenario: entry.ID, Check: "load", Failures: []string{entry.Err.Error()}})
+				record(results.CheckResult{Scenario: entry.ID, Check: "load", Failures: []string{entry.Err.Error()}})
 				t.Fatal(entry.Err)
 			}
 			runID, ip := nextRun()
 			start := time.Now()
 			out, err := mesh.Judge(context.Background(), srv.Config, runID, ip, entry.Scenario)
 			if err != nil {
-				record(reports.CheckResult{Scenario: entry.ID, Check: "control-plane", Failures: []string{err.Error()}})
+				record(results.CheckResult{Scenario: entry.ID, Check: "control-plane", Failures: []string{err.Error()}})
 				t.Fatalf("scenario %s: %v", entry.ID, err)
 			}
 			setEnvironment("injectedProxyImage", out.ProxyImage)
@@ -47,7 +48,7 @@ func TestScenarios(t *testing.T) {
 				p := out.Predictions[k]
 				t.Run(check.Name, func(t *testing.T) {
 					t.Logf("%s %s: %s", s.Name, check.URL, p)
-					res := reports.PredictionVerdict(s, check, p, perCheck)
+					res := judge.Verdict(s, check, p, perCheck)
 					for _, f := range res.Failures {
 						t.Error(f)
 					}
@@ -58,7 +59,7 @@ func TestScenarios(t *testing.T) {
 			for _, sds := range out.SDS {
 				t.Run("sds-"+sds.CredentialName, func(t *testing.T) {
 					t.Logf("%s: the cluster verifies with SDS secret %q; istiod served %d bytes of trusted CA", s.Name, sds.Resource, len(sds.TrustedCA))
-					res := reports.CheckResult{Scenario: s.Name, Check: "sds-" + sds.CredentialName, Passed: sds.Err == nil}
+					res := results.CheckResult{Scenario: s.Name, Check: "sds-" + sds.CredentialName, Passed: sds.Err == nil}
 					if sds.Err != nil {
 						res.Failures = []string{sds.Err.Error()}
 						t.Error(sds.Err)

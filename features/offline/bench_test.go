@@ -3,6 +3,7 @@ package offline
 import (
 	"testing"
 
+	"istio-egress-conformance/harness/judge"
 	"istio-egress-conformance/harness/offline"
 	"istio-egress-conformance/scenarios"
 )
@@ -38,7 +39,7 @@ func predictAndVerify(b *testing.B, s scenarios.Scenario) {
 		b.Fatal(err)
 	}
 	for i, c := range s.Checks {
-		if m := offline.Verify(c.Expect, predictions[i]); len(m) > 0 {
+		if m := judge.Verify(c.Expect, predictions[i]); len(m) > 0 {
 			b.Fatalf("%s/%s: %v", s.Name, c.Name, m)
 		}
 	}

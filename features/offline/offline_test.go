@@ -11,35 +11,38 @@ import (
 	"time"
 
 	conformance "istio-egress-conformance"
+	"istio-egress-conformance/harness/config"
+	"istio-egress-conformance/harness/judge"
 	"istio-egress-conformance/harness/offline"
+	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/reports"
 	"istio-egress-conformance/scenarios"
 )
 
-// results collects every check's verdict for the reports TestMain writes.
-var results struct {
+// collected holds every check's verdict for the reports TestMain writes.
+var collected struct {
 	sync.Mutex
-	run reports.Run
+	run results.Run
 }
 
 func TestMain(m *testing.M) {
-	results.run = reports.Run{Tier: reports.TierOffline, Start: time.Now(), Environment: environment()}
+	collected.run = results.Run{Tier: results.TierOffline, Start: time.Now(), Environment: environment()}
 	code := m.Run()
-	if len(results.run.Results) > 0 {
+	if len(collected.run.Results) > 0 {
 		dir := reports.Dir()
-		if err := reports.WriteAll(dir, results.run); err != nil {
+		if err := reports.WriteAll(dir, collected.run); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			code = max(code, 1)
 		}
-		fmt.Printf("offline tier: %s, reports in %s\n", results.run.Outcome(), dir)
+		fmt.Printf("offline tier: %s, reports in %s\n", collected.run.Outcome(), dir)
 	}
 	os.Exit(code)
 }
 
-func record(r reports.CheckResult) {
-	results.Lock()
-	defer results.Unlock()
-	results.run.Results = append(results.run.Results, r)
+func record(r results.CheckResult) {
+	collected.Lock()
+	defer collected.Unlock()
+	collected.run.Results = append(collected.run.Results, r)
 }
 
 // TestScenarios has one subtest per check, named <scenario>/<check>, so that
@@ -54,13 +57,13 @@ func TestScenarios(t *testing.T) {
 		t.Run(entry.ID, func(t *testing.T) {
 			start := time.Now()
 			if entry.Err != nil {
-				record(reports.CheckResult{Scenario: entry.ID, Check: "load", Failures: []string{entry.Err.Error()}})
+				record(results.CheckResult{Scenario: entry.ID, Check: "load", Failures: []string{entry.Err.Error()}})
 				t.Fatal(entry.Err)
 			}
 			s := entry.Scenario
 			predictions, err := offline.Predict(s)
 			if err != nil {
-				record(reports.CheckResult{Scenario: s.Name, Check: "translate", Failures: []string{err.Error()}, Duration: time.Since(start)})
+				record(results.CheckResult{Scenario: s.Name, Check: "translate", Failures: []string{err.Error()}, Duration: time.Since(start)})
 				t.Fatal(err)
 			}
 			// One translation serves every check of the scenario: each is charged its share.
@@ -69,7 +72,7 @@ func TestScenarios(t *testing.T) {
 				p := predictions[i]
 				t.Run(check.Name, func(t *testing.T) {
 					t.Logf("%s %s: %s", s.Name, check.URL, p)
-					res := reports.PredictionVerdict(s, check, p, perCheck)
+					res := judge.Verdict(s, check, p, perCheck)
 					for _, f := range res.Failures {
 						t.Error(f)
 					}
@@ -83,9 +86,9 @@ func TestScenarios(t *testing.T) {
 // environment describes the offline run for the reports.
 func environment() map[string]string {
 	env := map[string]string{
-		"tier":                  reports.TierOffline,
+		"tier":                  results.TierOffline,
 		"go":                    runtime.Version(),
-		"proxyIstioVersion":     offline.ProxyIstioVersion,
+		"proxyIstioVersion":     config.DefaultIstioVersion,
 		"scenarios":             "built-in",
 		"istio.io/istio":        conformance.PinnedVersion("istio.io/istio"),
 		"outboundTrafficPolicy": "ALLOW_ANY",

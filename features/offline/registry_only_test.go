@@ -6,7 +6,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"istio-egress-conformance/harness/judge"
 	"istio-egress-conformance/harness/offline"
+	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/scenarios"
 )
 
@@ -24,14 +26,14 @@ func TestBlackholeComesFromTheSidecar(t *testing.T) {
 	require.Len(t, s.Resolved, 2, "tetrate.yaml and sidecar-registry-only.yaml")
 	with, err := offline.Predict(s)
 	require.NoError(t, err)
-	assert.Equal(t, offline.BlackHoleCluster, with[0].Cluster)
+	assert.Equal(t, results.BlackHoleCluster, with[0].Cluster)
 	assert.Nil(t, with[0].Headers, "TCP: no HTTP connection manager")
 
 	s.Resolved = s.Resolved[:1]
 	without, err := offline.Predict(s)
 	require.NoError(t, err)
-	assert.Equal(t, offline.PassthroughCluster, without[0].Cluster)
-	assert.NotEmpty(t, offline.Verify(s.Checks[0].Expect, without[0]), "the blackhole expectation fails under ALLOW_ANY")
+	assert.Equal(t, results.PassthroughCluster, without[0].Cluster)
+	assert.NotEmpty(t, judge.Verify(s.Checks[0].Expect, without[0]), "the blackhole expectation fails under ALLOW_ANY")
 	assert.Equal(t, with[1].Cluster, without[1].Cluster, "the registered HTTP port routes either way")
 }
 
@@ -43,5 +45,5 @@ func TestServerHeaderBehaviourIsRead(t *testing.T) {
 	p, err := offline.Predict(s)
 	require.NoError(t, err)
 	assert.Nil(t, p[0].Headers, "passthrough")
-	assert.Equal(t, &offline.ResponseHeaders{ServerTransformation: "OVERWRITE", ServerName: "envoy", UpstreamServiceTime: true}, p[1].Headers)
+	assert.Equal(t, &results.ResponseHeaders{ServerTransformation: "OVERWRITE", ServerName: "envoy", UpstreamServiceTime: true}, p[1].Headers)
 }

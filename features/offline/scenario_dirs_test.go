@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/reports"
 	"istio-egress-conformance/scenarios"
 )
@@ -74,7 +75,7 @@ func TestScenarioDirContradictingIstioFails(t *testing.T) {
 
 	report := readReport(t, artifacts)
 	assert.Equal(t, "failure", report.Result)
-	assert.Equal(t, reports.Counts{Failed: 5}, report.Statistics)
+	assert.Equal(t, results.Counts{Failed: 5}, report.Statistics)
 	assert.Contains(t, report.FailedTests, "no-timeout/http")
 }
 
@@ -90,7 +91,7 @@ func TestScenarioDirHoldingPasses(t *testing.T) {
 
 	report := readReport(t, artifacts)
 	assert.Equal(t, "success", report.Result)
-	assert.Equal(t, reports.Counts{Passed: 2}, report.Statistics)
+	assert.Equal(t, results.Counts{Passed: 2}, report.Statistics)
 	require.Len(t, report.Checks, 2)
 	assert.Equal(t, "2ms", report.Checks[1].Prediction.Timeout)
 	assert.Equal(t, "www.tetrate.io:443", report.Checks[1].Prediction.Upstream)
@@ -131,7 +132,7 @@ func TestBuiltinCatalogReports(t *testing.T) {
 	assert.Zero(t, suites.Suites[0].Failures)
 	report := readReport(t, artifacts)
 	assert.Equal(t, "success", report.Result)
-	assert.Equal(t, reports.Counts{Passed: checks}, report.Statistics)
+	assert.Equal(t, results.Counts{Passed: checks}, report.Statistics)
 	summary, err := os.ReadFile(filepath.Join(artifacts, "summary-offline.md"))
 	require.NoError(t, err)
 	assert.Contains(t, string(summary), "### Egress conformance (offline): success")

@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"istio-egress-conformance/harness/judge"
 	"istio-egress-conformance/harness/offline"
 	"istio-egress-conformance/scenarios"
 )
@@ -26,7 +27,7 @@ func TestUniqueNamespacesKeepEveryOutcome(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, want, got)
 			for i, c := range renamed.Checks {
-				assert.Empty(t, offline.Verify(c.Expect, got[i]), "%s/%s", e.ID, c.Name)
+				assert.Empty(t, judge.Verify(c.Expect, got[i]), "%s/%s", e.ID, c.Name)
 			}
 		})
 	}

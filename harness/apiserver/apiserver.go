@@ -4,15 +4,14 @@
 package apiserver
 
 import (
-	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/e2e-framework/klient"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
@@ -28,28 +27,23 @@ type Server struct {
 	dir        string
 }
 
-// ErrNoBinaries says why no API server can start here; tests skip on it.
-type ErrNoBinaries struct{ Reason string }
-
-func (e ErrNoBinaries) Error() string { return e.Reason }
-
 // Start starts kube-apiserver and etcd and stops them when the test ends.
-// Without the binaries the test skips with one line.
+// Without the binaries the test fails with one line naming the command that
+// builds them: a test that could not run must not look like a pass.
 func Start(t *testing.T) Server {
 	t.Helper()
 	srv, err := Launch()
-	var missing ErrNoBinaries
-	if errors.As(err, &missing) {
-		t.Skip(missing.Reason)
+	if err != nil {
+		t.Fatal(err)
 	}
-	require.NoError(t, err)
 	t.Cleanup(srv.Stop)
 	return srv
 }
 
 // Launch starts kube-apiserver and etcd from KUBEBUILDER_ASSETS or the
-// repository's bin/ (make envtest-bins), and installs Istio's CRDs from the
-// pinned istio.io/istio module. The caller stops it.
+// repository's bin/ (make envtest-bins), each under a parent-death signal, and
+// installs Istio's CRDs from the pinned istio.io/istio module. The caller
+// stops it; if the caller dies first, the kernel kills both.
 func Launch() (Server, error) {
 	root, err := goOutput("env", "GOMOD")
 	if err != nil {
@@ -59,29 +53,37 @@ func Launch() (Server, error) {
 	if assets == "" {
 		assets = filepath.Join(filepath.Dir(root), "bin")
 	}
-	for _, bin := range []string{"kube-apiserver", "etcd"} {
+	for _, bin := range binaries {
 		if _, err := os.Stat(filepath.Join(assets, bin)); err != nil {
-			return Server{}, ErrNoBinaries{fmt.Sprintf("API server tests skipped: %s not found in %s (make envtest-bins builds it; KUBEBUILDER_ASSETS may point elsewhere)", bin, assets)}
+			return Server{}, fmt.Errorf("%s not found in %s: run `make envtest-bins` (builds the pinned kube-apiserver and etcd into bin/) or set KUBEBUILDER_ASSETS", bin, assets)
 		}
+	}
+	srv := Server{}
+	if srv.dir, err = os.MkdirTemp("", "apiserver-"); err != nil {
+		return Server{}, err
+	}
+	launchers, err := writeLaunchers(filepath.Join(srv.dir, "launch"), assets)
+	if err != nil {
+		srv.Stop()
+		return Server{}, err
 	}
 	istioDir, err := goOutput("list", "-m", "-f", "{{.Dir}}", "istio.io/istio")
 	if err != nil {
+		srv.Stop()
 		return Server{}, err
 	}
 	crds := filepath.Join(istioDir, "manifests", "charts", "base", "files", "crd-all.gen.yaml")
 	env := &envtest.Environment{
-		BinaryAssetsDirectory: assets,
+		BinaryAssetsDirectory: launchers,
 		CRDInstallOptions:     envtest.CRDInstallOptions{Paths: []string{crds}, ErrorIfPathMissing: true},
 	}
 	restCfg, err := env.Start()
 	if err != nil {
+		srv.Stop()
 		return Server{}, fmt.Errorf("start kube-apiserver and etcd from %s: %v", assets, err)
 	}
-	srv := Server{env: env}
+	srv.env = env
 	client, err := klient.New(restCfg)
-	if err == nil {
-		srv.dir, err = os.MkdirTemp("", "apiserver-")
-	}
 	if err == nil {
 		srv.Kubeconfig = filepath.Join(srv.dir, "kubeconfig")
 		err = os.WriteFile(srv.Kubeconfig, env.KubeConfig, 0o600)
@@ -94,9 +96,24 @@ func Launch() (Server, error) {
 	return srv, nil
 }
 
+// Addresses are where kube-apiserver and etcd listen (host:port), for tests
+// that prove both are gone.
+func (s Server) Addresses() []string {
+	if s.env == nil {
+		return nil
+	}
+	api, err := url.Parse(s.env.Config.Host) // https://127.0.0.1:<port>/
+	if err != nil {
+		return nil
+	}
+	return []string{api.Host, s.env.ControlPlane.Etcd.URL.Host}
+}
+
 // Stop stops the API server and etcd and removes the kubeconfig.
 func (s Server) Stop() {
-	_ = s.env.Stop()
+	if s.env != nil {
+		_ = s.env.Stop()
+	}
 	if s.dir != "" {
 		_ = os.RemoveAll(s.dir)
 	}

@@ -17,9 +17,10 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
 	"istio-egress-conformance/harness/config"
+	"istio-egress-conformance/harness/judge"
 	"istio-egress-conformance/harness/live"
-	"istio-egress-conformance/harness/offline"
 	"istio-egress-conformance/harness/preflight"
+	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/harness/workload"
 	"istio-egress-conformance/scenarios"
 )
@@ -32,7 +33,7 @@ type Outcome struct {
 	// Scenario is the scenario as applied: namespaces suffixed with the run id.
 	Scenario scenarios.Scenario
 	// Predictions are one per check, from the served config.
-	Predictions []offline.Prediction
+	Predictions []results.Prediction
 	// ProxyImage and NativeSidecar describe the injected sidecar.
 	ProxyImage    string
 	NativeSidecar bool
@@ -81,7 +82,7 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 		return out, err
 	}
 	out.ProxyImage, out.NativeSidecar = proxyImage(pod)
-	node, err := SidecarConfig(pod, offline.ProxyIstioVersion)
+	node, err := SidecarConfig(pod, config.DefaultIstioVersion)
 	if err != nil {
 		return out, err
 	}
@@ -96,7 +97,7 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 		return out, err
 	}
 	out.ApplyToConfig = time.Since(start)
-	if out.Predictions, err = offline.FromSimulation(sim, s.Checks); err != nil {
+	if out.Predictions, err = judge.FromSimulation(sim, s.Checks); err != nil {
 		return out, err
 	}
 	for _, name := range credentialNames(s) {

@@ -14,7 +14,7 @@ import (
 	"istio.io/istio/pkg/adsc"
 	"istio.io/istio/security/pkg/pki/util"
 
-	"istio-egress-conformance/harness/offline"
+	"istio-egress-conformance/harness/judge"
 )
 
 // istiodSAN is a name istiod's serving certificate always carries
@@ -90,7 +90,7 @@ func fetchSecret(secureAddr string, sidecar adsc.Config, certDir, name string, w
 // (the "-cacert" half of a DestinationRule's credentialName); "" when it
 // verifies with a file (system roots) or originates no TLS.
 func validationSecret(cl *cluster.Cluster) string {
-	ctx, _ := offline.UpstreamTLSContext(cl) // unreadable: no secret to name
+	ctx, _ := judge.UpstreamTLSContext(cl) // unreadable: no secret to name
 	common := ctx.GetCommonTlsContext()
 	if n := common.GetCombinedValidationContext().GetValidationContextSdsSecretConfig().GetName(); n != "" {
 		return n

@@ -7,10 +7,11 @@ package converge
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"k8s.io/utils/clock"
+
+	"istio-egress-conformance/harness/results"
 )
 
 // Options bound one check's convergence.
@@ -41,54 +42,6 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Attempt is one probe and its verdict.
-type Attempt struct {
-	N int `json:"n" yaml:"n"`
-	// At is when the attempt started, from the start of the check.
-	At   time.Duration `json:"at" yaml:"at"`
-	Took time.Duration `json:"took" yaml:"took"`
-	// Observation summarises what the probe saw; Error is set when it saw nothing.
-	Observation string   `json:"observation,omitempty" yaml:"observation,omitempty"`
-	Error       string   `json:"error,omitempty" yaml:"error,omitempty"`
-	Mismatches  []string `json:"mismatches,omitempty" yaml:"mismatches,omitempty"`
-}
-
-// Matched reports whether the attempt met every expectation.
-func (a Attempt) Matched() bool { return a.Error == "" && len(a.Mismatches) == 0 }
-
-func (a Attempt) String() string {
-	s := fmt.Sprintf("#%d at %s (%s): ", a.N, a.At.Round(time.Millisecond), a.Took.Round(time.Millisecond))
-	switch {
-	case a.Error != "":
-		return s + "error: " + a.Error
-	case len(a.Mismatches) > 0:
-		return s + a.Observation + ": " + strings.Join(a.Mismatches, "; ")
-	}
-	return s + a.Observation + ": ok"
-}
-
-// Outcome is the verdict of a whole check.
-type Outcome struct {
-	Passed   bool          `json:"passed" yaml:"passed"`
-	Reason   string        `json:"reason,omitempty" yaml:"reason,omitempty"`
-	Elapsed  time.Duration `json:"elapsed" yaml:"elapsed"`
-	Attempts []Attempt     `json:"attempts" yaml:"attempts"`
-}
-
-// String is the verdict and every attempt, one per line.
-func (o Outcome) String() string {
-	var b strings.Builder
-	if o.Passed {
-		fmt.Fprintf(&b, "passed after %d attempts in %s", len(o.Attempts), o.Elapsed.Round(time.Millisecond))
-	} else {
-		fmt.Fprintf(&b, "failed: %s", o.Reason)
-	}
-	for _, a := range o.Attempts {
-		b.WriteString("\n  " + a.String())
-	}
-	return b.String()
-}
-
 // Probe makes one attempt and returns a summary of what it saw and the
 // expectations it missed; an error means it saw nothing usable.
 type Probe func(ctx context.Context) (observation string, mismatches []string, err error)
@@ -96,21 +49,21 @@ type Probe func(ctx context.Context) (observation string, mismatches []string, e
 // Await runs probe until it matches Consecutive times in a row, the deadline
 // passes, or ctx is cancelled. No attempt starts after the deadline, and each
 // probe's context ends at it.
-func Await(ctx context.Context, opts Options, probe Probe) Outcome {
+func Await(ctx context.Context, opts Options, probe Probe) results.Convergence {
 	o := opts.withDefaults()
 	start := o.Clock.Now()
-	var out Outcome
+	var out results.Convergence
 	streak := 0
 	for n := 1; ; n++ {
 		if err := ctx.Err(); err != nil {
-			return out.fail(o.Clock.Since(start), fmt.Sprintf("cancelled after %d attempts: %v", n-1, err))
+			return failed(out, o.Clock.Since(start), fmt.Sprintf("cancelled after %d attempts: %v", n-1, err))
 		}
 		began := o.Clock.Now()
 		// The probe may not outlive the check's deadline.
 		probeCtx, cancel := context.WithTimeout(ctx, o.Deadline-began.Sub(start))
 		obs, mismatches, err := probe(probeCtx)
 		cancel()
-		a := Attempt{N: n, At: began.Sub(start), Took: o.Clock.Since(began), Observation: obs, Mismatches: mismatches}
+		a := results.Attempt{N: n, At: began.Sub(start), Took: o.Clock.Since(began), Observation: obs, Mismatches: mismatches}
 		if err != nil {
 			a.Error = err.Error()
 		}
@@ -126,14 +79,14 @@ func Await(ctx context.Context, opts Options, probe Probe) Outcome {
 			return out
 		}
 		if elapsed+o.Interval >= o.Deadline {
-			return out.fail(elapsed, fmt.Sprintf("no %d consecutive matching answers within %s (%d attempts, %d matched in a row at the end)",
+			return failed(out, elapsed, fmt.Sprintf("no %d consecutive matching answers within %s (%d attempts, %d matched in a row at the end)",
 				o.Consecutive, o.Deadline, n, streak))
 		}
 		o.Clock.Sleep(o.Interval)
 	}
 }
 
-func (o Outcome) fail(elapsed time.Duration, reason string) Outcome {
+func failed(o results.Convergence, elapsed time.Duration, reason string) results.Convergence {
 	o.Passed, o.Elapsed, o.Reason = false, elapsed, reason
 	return o
 }

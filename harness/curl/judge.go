@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/scenarios"
 )
 
@@ -82,4 +83,10 @@ func presence(b bool) string {
 		return "present"
 	}
 	return "absent"
+}
+
+// Answer is the result in the terms the reports show.
+func (r Result) Answer() results.Answer {
+	return results.Answer{Status: r.Status, From: r.From(), Server: r.Server(), UpstreamServiceTime: r.Headers.Get(UpstreamServiceTimeHeader),
+		CurlExitCode: r.ExitCode, CurlError: r.ErrorMessage}
 }

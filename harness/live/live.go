@@ -20,6 +20,7 @@ import (
 	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/preflight"
 	"istio-egress-conformance/harness/progress"
+	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/harness/workload"
 	"istio-egress-conformance/reports"
 	"istio-egress-conformance/scenarios"
@@ -49,9 +50,9 @@ type Run struct {
 	dnsTimings     dnsTimings
 	resolve        resolver // nil: getent in the hermetic server's pod
 
-	mu      sync.Mutex
-	results reports.Run
-	failed  bool // a check failed: teardown exports the kind cluster's logs first
+	mu       sync.Mutex
+	verdicts results.Run
+	failed   bool // a check failed: teardown exports the kind cluster's logs first
 }
 
 // New prepares a run of the catalog after a successful preflight. With
@@ -62,8 +63,8 @@ func New(cfg config.Config, report preflight.Report, catalog []scenarios.Entry, 
 		catalog = withUniqueNamespaces(catalog, cfg.RunID)
 	}
 	return &Run{Cfg: cfg, Report: report, Runner: command.Exec{}, Progress: progress, catalog: catalog, dnsTimings: defaultDNSTimings,
-		results: reports.Run{Tier: reports.TierLive, Start: time.Now(), Environment: map[string]string{
-			"tier":              reports.TierLive,
+		verdicts: results.Run{Tier: results.TierLive, Start: time.Now(), Environment: map[string]string{
+			"tier":              results.TierLive,
 			"runID":             cfg.RunID,
 			"istioVersion":      cfg.IstioVersion,
 			"cluster":           report.Mode,
@@ -75,10 +76,10 @@ func New(cfg config.Config, report preflight.Report, catalog []scenarios.Entry, 
 		}}}
 }
 
-func (r *Run) record(res reports.CheckResult) {
+func (r *Run) record(res results.CheckResult) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.results.Results = append(r.results.Results, res)
+	r.verdicts.Results = append(r.verdicts.Results, res)
 	r.failed = r.failed || !res.Passed
 }
 
@@ -88,11 +89,11 @@ func (r *Run) WriteReports() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.Report.Mode != preflight.ModeExisting {
-		delete(r.results.Environment, "kubernetesVersion")
+		delete(r.verdicts.Environment, "kubernetesVersion")
 	} else {
-		delete(r.results.Environment, "kindNodeImage")
+		delete(r.verdicts.Environment, "kindNodeImage")
 	}
-	return reports.WriteAll(r.Cfg.Artifacts, r.results)
+	return reports.WriteAll(r.Cfg.Artifacts, r.verdicts)
 }
 
 // Features are the catalog's scenarios as e2e-framework features.

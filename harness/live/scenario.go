@@ -21,8 +21,8 @@ import (
 
 	"istio-egress-conformance/harness/converge"
 	"istio-egress-conformance/harness/curl"
+	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/harness/workload"
-	"istio-egress-conformance/reports"
 	"istio-egress-conformance/scenarios"
 )
 
@@ -58,7 +58,7 @@ func (r *Run) Feature(e scenarios.Entry) features.Feature {
 	b := features.New(e.ID)
 	if e.Err != nil {
 		return b.Assess("load", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			r.record(reports.CheckResult{Scenario: e.ID, Check: "load", Failures: []string{e.Err.Error()}})
+			r.record(results.CheckResult{Scenario: e.ID, Check: "load", Failures: []string{e.Err.Error()}})
 			t.Fatal(e.Err)
 			return ctx
 		}).Feature()
@@ -69,7 +69,7 @@ func (r *Run) Feature(e scenarios.Entry) features.Feature {
 	}
 	b = b.Setup(func(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
 		if err := r.phase("scenario "+s.Name+": client and fixtures", func() error { return r.setupScenario(ctx, cfg, s) }); err != nil {
-			r.record(reports.CheckResult{Scenario: s.Name, Check: "setup", Failures: []string{err.Error()}})
+			r.record(results.CheckResult{Scenario: s.Name, Check: "setup", Failures: []string{err.Error()}})
 			t.Error(err)
 			// e2e-framework skips a feature's Teardown after a fatal Setup: clean up here.
 			r.finishScenario(ctx, t, cfg, s)
@@ -217,7 +217,7 @@ func (r *Run) assess(ctx context.Context, t *testing.T, cfg *envconf.Config, s s
 		opts.CACert = workload.CAFile
 	}
 	argv := curl.Command(c.URL, opts)
-	var outcome converge.Outcome
+	var outcome results.Convergence
 	var last curl.Result
 	err := r.phase(fmt.Sprintf("check %s/%s: %s", s.Name, c.Name, c.URL), func() error {
 		outcome = converge.Await(ctx, converge.Options{Consecutive: r.Cfg.Consecutive, Deadline: r.Cfg.CheckTimeout},
@@ -237,8 +237,8 @@ func (r *Run) assess(ctx context.Context, t *testing.T, cfg *envconf.Config, s s
 	if err != nil && outcome.Reason == "" {
 		outcome.Reason = err.Error() // the check panicked
 	}
-	verdict := reports.CheckResult{Scenario: s.Name, Check: c.Name, URL: c.URL, Expect: c.Expect, Passed: outcome.Passed,
-		Duration: outcome.Elapsed, Live: &reports.LiveObservation{Last: last, Outcome: outcome}}
+	verdict := results.CheckResult{Scenario: s.Name, Check: c.Name, URL: c.URL, Expect: c.Expect, Passed: outcome.Passed,
+		Duration: outcome.Elapsed, Live: &results.LiveObservation{Last: last.Answer(), Convergence: outcome}}
 	if !outcome.Passed {
 		msg := fmt.Sprintf("scenario %s, check %s (%s): %s", s.Name, c.Name, c.URL, outcome)
 		verdict.Failures = []string{msg}

@@ -1,13 +1,13 @@
-package offline
+package judge
 
 import (
-	"fmt"
-
 	listener "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	routerv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
 	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	"istio.io/istio/pilot/pkg/simulation"
 	"istio.io/istio/pilot/test/xdstest"
+
+	"istio-egress-conformance/harness/results"
 )
 
 // envoyDefaultServerName is what Envoy writes into the Server header when the
@@ -20,38 +20,15 @@ const (
 	routerFilterName = "envoy.filters.http.router"
 )
 
-// ResponseHeaders is what the matched HTTP listener does to the headers that
-// tell the client who answered, read from the generated config: the live
-// tier judges `from` by them.
-type ResponseHeaders struct {
-	// ServerTransformation is the connection manager's server_header_transformation:
-	// OVERWRITE (every response says ServerName), APPEND_IF_ABSENT or PASS_THROUGH.
-	ServerTransformation string `json:"serverTransformation" yaml:"serverTransformation"`
-	// ServerName is the name Envoy writes: the connection manager's, or Envoy's default "envoy".
-	ServerName string `json:"serverName" yaml:"serverName"`
-	// UpstreamServiceTime says whether the router adds x-envoy-upstream-service-time
-	// to answers from an upstream (suppress_envoy_headers off).
-	UpstreamServiceTime bool `json:"upstreamServiceTime" yaml:"upstreamServiceTime"`
-}
-
-// String is a one-line account, such as "server OVERWRITE envoy, x-envoy-upstream-service-time on upstream answers".
-func (h ResponseHeaders) String() string {
-	s := fmt.Sprintf("server %s %s", h.ServerTransformation, h.ServerName)
-	if h.UpstreamServiceTime {
-		return s + ", x-envoy-upstream-service-time on upstream answers"
-	}
-	return s + ", no x-envoy-upstream-service-time (suppress_envoy_headers)"
-}
-
 // responseHeaders reads the connection manager of the filter chain the
 // simulation matched; nil when the request went through no HTTP connection
 // manager (TCP passthrough, blackhole).
-func responseHeaders(sim *simulation.Simulation, res simulation.Result) *ResponseHeaders {
+func responseHeaders(sim *simulation.Simulation, res simulation.Result) *results.ResponseHeaders {
 	m := matchedHCM(sim, res)
 	if m == nil {
 		return nil
 	}
-	h := &ResponseHeaders{
+	h := &results.ResponseHeaders{
 		ServerTransformation: m.GetServerHeaderTransformation().String(),
 		ServerName:           m.GetServerName(),
 		UpstreamServiceTime:  true, // Envoy's router default

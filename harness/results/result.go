@@ -1,16 +1,8 @@
-// Package reports turns a run's check results into what dashboards and people
-// read: JUnit (one test case per check), a conformance report (YAML, in the
-// spirit of Gateway API's ConformanceReport) and a Markdown summary. Files are
-// written atomically under $ARTIFACTS.
-package reports
+package results
 
 import (
-	"fmt"
 	"time"
 
-	"istio-egress-conformance/harness/converge"
-	"istio-egress-conformance/harness/curl"
-	"istio-egress-conformance/harness/offline"
 	"istio-egress-conformance/scenarios"
 )
 
@@ -42,16 +34,11 @@ type CheckResult struct {
 	// Failures are one line each: expected vs observed, or why the check could not run.
 	Failures []string
 	Duration time.Duration
-	// Prediction is the offline engine's, when the offline tier ran.
-	Prediction *offline.Prediction
-	// Live holds the live tier's attempts and last curl result.
+	// Prediction is the one read from a proxy's config: the offline
+	// translation's, or the config the control-plane tier's istiod served.
+	Prediction *Prediction
+	// Live holds the live tier's attempts and last curl answer.
 	Live *LiveObservation
-}
-
-// LiveObservation is what the live tier saw for a check.
-type LiveObservation struct {
-	Last    curl.Result
-	Outcome converge.Outcome
 }
 
 // Name is the check's test name: <scenario>/<check>.
@@ -92,16 +79,4 @@ func (r Run) Outcome() string {
 		return "partial"
 	}
 	return "failure"
-}
-
-// PredictionVerdict judges one check's prediction with offline.Verify, the
-// rule both the offline and the control-plane tiers apply: one failure line
-// per mismatch, naming the scenario and the check.
-func PredictionVerdict(s scenarios.Scenario, c scenarios.Check, p offline.Prediction, d time.Duration) CheckResult {
-	res := CheckResult{Scenario: s.Name, Check: c.Name, URL: c.URL, Expect: c.Expect, Prediction: &p, Duration: d}
-	for _, m := range offline.Verify(c.Expect, p) {
-		res.Failures = append(res.Failures, fmt.Sprintf("scenario %s, check %s: %s", s.Name, c.Name, m))
-	}
-	res.Passed = len(res.Failures) == 0
-	return res
 }

@@ -1,4 +1,4 @@
-package offline
+package judge
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"istio-egress-conformance/harness/curl"
+	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/scenarios"
 )
 
@@ -36,11 +37,11 @@ func (m Mismatch) String() string {
 }
 
 // Verify compares every expectation present with the prediction.
-func Verify(e scenarios.Expect, p Prediction) []Mismatch {
+func Verify(e scenarios.Expect, p results.Prediction) []Mismatch {
 	var out []Mismatch
 	diff := func(field, want, got string) {
 		if want != "" && want != got {
-			out = append(out, Mismatch{Field: field, Expected: want, Observed: orNone(got)})
+			out = append(out, Mismatch{Field: field, Expected: want, Observed: results.OrNone(got)})
 		}
 	}
 	diff("route", e.Route, p.Route)
@@ -56,18 +57,18 @@ func Verify(e scenarios.Expect, p Prediction) []Mismatch {
 		}
 	}
 	if e.Timeout != nil {
-		diff("timeout", e.Timeout.String(), durationOrNone(p.Timeout))
+		diff("timeout", e.Timeout.String(), results.DurationOrNone(p.Timeout))
 	}
 	if r := e.Retries; r != nil {
 		got := p.Retries
 		if got == nil {
-			got = &PredictedRetries{}
+			got = &results.PredictedRetries{}
 		}
 		if r.Attempts != nil {
 			diff("retries.attempts", strconv.Itoa(*r.Attempts), strconv.Itoa(got.Attempts))
 		}
 		if r.PerTryTimeout != nil {
-			diff("retries.perTryTimeout", r.PerTryTimeout.String(), durationOrNone(got.PerTryTimeout))
+			diff("retries.perTryTimeout", r.PerTryTimeout.String(), results.DurationOrNone(got.PerTryTimeout))
 		}
 		diff("retries.retryOn", r.RetryOn, got.RetryOn)
 	}
@@ -76,7 +77,7 @@ func Verify(e scenarios.Expect, p Prediction) []Mismatch {
 
 // feasibility fails status, from and exitCode expectations that cannot hold
 // under the predicted mechanism, whatever the live host does.
-func feasibility(e scenarios.Expect, p Prediction) []Mismatch {
+func feasibility(e scenarios.Expect, p results.Prediction) []Mismatch {
 	var out []Mismatch
 	infeasible := func(field, want, why string) {
 		out = append(out, Mismatch{Field: field, Expected: want, Observed: describe(p), Why: why})
@@ -127,24 +128,22 @@ func expectedAnswer(e scenarios.Expect) string {
 	return "an answer from upstream"
 }
 
-func describe(p Prediction) string {
-	s := fmt.Sprintf("route %s via cluster %s, timeout %s", p.Route, orNone(p.Cluster), durationOrNone(p.Timeout))
+func describe(p results.Prediction) string {
+	s := fmt.Sprintf("route %s via cluster %s, timeout %s", p.Route, results.OrNone(p.Cluster), results.DurationOrNone(p.Timeout))
 	if p.Error != "" {
 		s += " (" + p.Error + ")"
 	}
 	return s
 }
 
-func orNone(s string) string {
-	if s == "" {
-		return "none"
+// Verdict judges one check's prediction with Verify, the rule every tier that
+// reads a proxy's config applies: one failure line per mismatch, naming the
+// scenario and the check.
+func Verdict(s scenarios.Scenario, c scenarios.Check, p results.Prediction, d time.Duration) results.CheckResult {
+	res := results.CheckResult{Scenario: s.Name, Check: c.Name, URL: c.URL, Expect: c.Expect, Prediction: &p, Duration: d}
+	for _, m := range Verify(c.Expect, p) {
+		res.Failures = append(res.Failures, fmt.Sprintf("scenario %s, check %s: %s", s.Name, c.Name, m))
 	}
-	return s
-}
-
-func durationOrNone(d time.Duration) string {
-	if d == 0 {
-		return "none"
-	}
-	return d.String()
+	res.Passed = len(res.Failures) == 0
+	return res
 }

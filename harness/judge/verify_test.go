@@ -1,4 +1,4 @@
-package offline
+package judge
 
 import (
 	"testing"
@@ -6,11 +6,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/scenarios"
 )
 
-func meshRoute(timeout time.Duration) Prediction {
-	return Prediction{Route: scenarios.RouteMesh, Cluster: "outbound|80||h", Timeout: timeout}
+func meshRoute(timeout time.Duration) results.Prediction {
+	return results.Prediction{Route: scenarios.RouteMesh, Cluster: "outbound|80||h", Timeout: timeout}
 }
 
 func TestFeasibilityBounds(t *testing.T) {
@@ -19,15 +20,15 @@ func TestFeasibilityBounds(t *testing.T) {
 	fromHost := scenarios.Expect{From: scenarios.FromUpstream}
 	exit0, exit35 := 0, 35
 	noAnswer := scenarios.Expect{ExitCode: &exit35}
-	blackhole := Prediction{Route: scenarios.RouteBlackhole, Cluster: BlackHoleCluster}
+	blackhole := results.Prediction{Route: scenarios.RouteBlackhole, Cluster: results.BlackHoleCluster}
 	suppressed := meshRoute(time.Millisecond)
-	suppressed.Headers = &ResponseHeaders{ServerTransformation: "OVERWRITE", ServerName: "envoy"}
+	suppressed.Headers = &results.ResponseHeaders{ServerTransformation: "OVERWRITE", ServerName: "envoy"}
 	istioDefault := meshRoute(time.Millisecond)
-	istioDefault.Headers = &ResponseHeaders{ServerTransformation: "OVERWRITE", ServerName: "envoy", UpstreamServiceTime: true}
+	istioDefault.Headers = &results.ResponseHeaders{ServerTransformation: "OVERWRITE", ServerName: "envoy", UpstreamServiceTime: true}
 	cases := []struct {
 		name       string
 		expect     scenarios.Expect
-		prediction Prediction
+		prediction results.Prediction
 		infeasible bool
 	}{
 		{"504 under 1s", envoy504, meshRoute(999 * time.Millisecond), false},
@@ -38,16 +39,16 @@ func TestFeasibilityBounds(t *testing.T) {
 		{"200 without timeout", ok200, meshRoute(0), false},
 		{"from upstream under 10ms", fromHost, meshRoute(time.Millisecond), true},
 		{"504 not from envoy is the host's business", scenarios.Expect{Status: 504}, meshRoute(0), false},
-		{"from envoy on passthrough", envoy504, Prediction{Route: scenarios.RoutePassthrough, Cluster: PassthroughCluster}, true},
-		{"200 on passthrough", ok200, Prediction{Route: scenarios.RoutePassthrough, Cluster: PassthroughCluster}, false},
-		{"nothing matched", scenarios.Expect{Status: 200}, Prediction{Route: RouteNone, Error: "no route matched"}, true},
+		{"from envoy on passthrough", envoy504, results.Prediction{Route: scenarios.RoutePassthrough, Cluster: results.PassthroughCluster}, true},
+		{"200 on passthrough", ok200, results.Prediction{Route: scenarios.RoutePassthrough, Cluster: results.PassthroughCluster}, false},
+		{"nothing matched", scenarios.Expect{Status: 200}, results.Prediction{Route: results.RouteNone, Error: "no route matched"}, true},
 		{"no answer expected from the blackhole", noAnswer, blackhole, false},
 		{"blackhole asserted alone", scenarios.Expect{Route: scenarios.RouteBlackhole}, blackhole, false},
 		{"200 from the blackhole", ok200, blackhole, true},
 		{"exit 0 from the blackhole", scenarios.Expect{ExitCode: &exit0}, blackhole, true},
 		{"no answer on a mesh route with a 1ms timeout", noAnswer, meshRoute(time.Millisecond), true},
 		{"no answer on a mesh route without timeout (a hung host)", noAnswer, meshRoute(0), false},
-		{"no answer on passthrough (the host's business)", noAnswer, Prediction{Route: scenarios.RoutePassthrough, Cluster: PassthroughCluster}, false},
+		{"no answer on passthrough (the host's business)", noAnswer, results.Prediction{Route: scenarios.RoutePassthrough, Cluster: results.PassthroughCluster}, false},
 		{"from with envoy headers suppressed", envoy504, suppressed, true},
 		{"status alone with envoy headers suppressed", scenarios.Expect{Status: 504}, suppressed, false},
 		{"from with the router's service time header", envoy504, istioDefault, false},
@@ -68,7 +69,7 @@ func TestVerifyAbsentFieldsAreNotAsserted(t *testing.T) {
 }
 
 func TestMismatchMessage(t *testing.T) {
-	m := Verify(scenarios.Expect{Upstream: &scenarios.Upstream{TLS: &scenarios.UpstreamTLS{Mode: scenarios.TLSSimple}}}, Prediction{Route: scenarios.RouteMesh, TLSMode: scenarios.TLSDisable})
+	m := Verify(scenarios.Expect{Upstream: &scenarios.Upstream{TLS: &scenarios.UpstreamTLS{Mode: scenarios.TLSSimple}}}, results.Prediction{Route: scenarios.RouteMesh, TLSMode: scenarios.TLSDisable})
 	if assert.Len(t, m, 1) {
 		assert.Equal(t, "expect.upstream.tls.mode: expected SIMPLE, observed DISABLE", m[0].String())
 	}

@@ -1,0 +1,58 @@
+package judge
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+
+	"istio.io/istio/pilot/pkg/simulation"
+
+	"istio-egress-conformance/scenarios"
+)
+
+// externalAddress stands for the public address the client resolves the
+// external host to. It matches no mesh listener, as a real Internet address would not.
+const externalAddress = "203.0.113.10"
+
+// call turns a check's URL into the connection the client's curl makes, as
+// seen by the sidecar after iptables redirection.
+func call(c scenarios.Check) (simulation.Call, error) {
+	u, err := url.Parse(c.URL)
+	if err != nil {
+		return simulation.Call{}, err
+	}
+	port := 80
+	tls := simulation.Plaintext
+	if u.Scheme == "https" {
+		port, tls = 443, simulation.TLS
+	}
+	if p := u.Port(); p != "" {
+		if port, err = strconv.Atoi(p); err != nil {
+			return simulation.Call{}, fmt.Errorf("url %q: port %q is not a number", c.URL, p)
+		}
+	}
+	host := u.Hostname()
+	sni := ""
+	if tls == simulation.TLS {
+		sni = host
+	}
+	hostHeader := host
+	if u.Port() != "" {
+		hostHeader = net.JoinHostPort(host, u.Port())
+	}
+	path := u.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	return simulation.Call{
+		Address:    externalAddress,
+		Port:       port,
+		Path:       path,
+		Protocol:   simulation.HTTP,
+		TLS:        tls,
+		HostHeader: hostHeader,
+		Sni:        sni,
+		CallMode:   simulation.CallModeOutbound,
+	}, nil
+}

@@ -1,0 +1,114 @@
+package results
+
+import (
+	"fmt"
+	"time"
+
+	"istio-egress-conformance/scenarios"
+)
+
+// Cluster names Envoy gives to traffic that matched no mesh route.
+const (
+	PassthroughCluster = "PassthroughCluster"
+	BlackHoleCluster   = "BlackHoleCluster"
+)
+
+// RouteNone is the route kind of a request that matched nothing; the other
+// kinds are the scenario contract's (passthrough, mesh, blackhole).
+const RouteNone = "none"
+
+// Prediction is what a proxy's Envoy config does with one check's request.
+type Prediction struct {
+	Check       string
+	Listener    string
+	FilterChain string
+	RouteConfig string
+	VirtualHost string
+	// Route is passthrough, mesh, blackhole, or none when the request matched nothing.
+	Route   string
+	Cluster string
+	// UpstreamHost and UpstreamPort come from the cluster's endpoints.
+	UpstreamHost string
+	UpstreamPort int
+	// TLSMode is SIMPLE when the sidecar originates TLS, DISABLE when not.
+	TLSMode string
+	SNI     string
+	// Timeout is the route timeout; zero means none (Envoy waits indefinitely).
+	Timeout time.Duration
+	Retries *PredictedRetries
+	// Headers is what the matched HTTP listener does to the headers that say
+	// who answered; nil for TCP traffic.
+	Headers *ResponseHeaders
+	// Error is the simulation's error, such as "no route matched".
+	Error string
+}
+
+// PredictedRetries is the route's retry policy.
+type PredictedRetries struct {
+	Attempts      int
+	PerTryTimeout time.Duration
+	RetryOn       string
+}
+
+// String is a one-line account of the prediction.
+func (p Prediction) String() string {
+	s := fmt.Sprintf("listener %s -> route %s via cluster %s", p.Listener, p.Route, OrNone(p.Cluster))
+	if p.UpstreamHost != "" {
+		s += fmt.Sprintf(", upstream %s:%d tls %s", p.UpstreamHost, p.UpstreamPort, p.TLSMode)
+		if p.SNI != "" {
+			s += " sni " + p.SNI
+		}
+	}
+	if p.Route == scenarios.RouteMesh {
+		s += ", timeout " + DurationOrNone(p.Timeout)
+	}
+	if r := p.Retries; r != nil {
+		s += fmt.Sprintf(", retries %d x %s on %s", r.Attempts, DurationOrNone(r.PerTryTimeout), r.RetryOn)
+	}
+	if p.Headers != nil {
+		s += ", " + p.Headers.String()
+	}
+	if p.Error != "" {
+		s += " (" + p.Error + ")"
+	}
+	return s
+}
+
+// ResponseHeaders is what the matched HTTP listener does to the headers that
+// tell the client who answered, read from the generated config: the live
+// tier judges `from` by them.
+type ResponseHeaders struct {
+	// ServerTransformation is the connection manager's server_header_transformation:
+	// OVERWRITE (every response says ServerName), APPEND_IF_ABSENT or PASS_THROUGH.
+	ServerTransformation string `json:"serverTransformation" yaml:"serverTransformation"`
+	// ServerName is the name Envoy writes: the connection manager's, or Envoy's default "envoy".
+	ServerName string `json:"serverName" yaml:"serverName"`
+	// UpstreamServiceTime says whether the router adds x-envoy-upstream-service-time
+	// to answers from an upstream (suppress_envoy_headers off).
+	UpstreamServiceTime bool `json:"upstreamServiceTime" yaml:"upstreamServiceTime"`
+}
+
+// String is a one-line account, such as "server OVERWRITE envoy, x-envoy-upstream-service-time on upstream answers".
+func (h ResponseHeaders) String() string {
+	s := fmt.Sprintf("server %s %s", h.ServerTransformation, h.ServerName)
+	if h.UpstreamServiceTime {
+		return s + ", x-envoy-upstream-service-time on upstream answers"
+	}
+	return s + ", no x-envoy-upstream-service-time (suppress_envoy_headers)"
+}
+
+// OrNone is s, or "none" when it is empty.
+func OrNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// DurationOrNone is d, or "none" when it is zero (no timeout).
+func DurationOrNone(d time.Duration) string {
+	if d == 0 {
+		return "none"
+	}
+	return d.String()
+}
