@@ -72,6 +72,11 @@ func TestKilledParentLeavesNothingRunning(t *testing.T) {
 	cmd, out, addrs := heldChild(t)
 	kids := children(t, cmd.Process.Pid)
 	require.ElementsMatch(t, []string{"kube-apiserver", "etcd", "pilot-discovery"}, names(kids), "the child's processes")
+	t.Cleanup(func() { // a failing run must not leave what it reports behind
+		for pid := range kids {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
 	require.Len(t, addrs, 7, "API server, etcd and istiod's five ports")
 	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 	_ = cmd.Wait()
