@@ -72,7 +72,7 @@ FUZZTIME ?= 60s
 FUZZFLAGS ?= -fuzzminimizetime 0
 # package:target, one per fuzz target; each has a seed corpus in <package>/testdata/fuzz/<target>.
 FUZZ_TARGETS = harness/fixture:FuzzParse harness/fixture:FuzzRenameNamespaces scenarios:FuzzParse \
-	scenarios:FuzzParseDuration harness/curl:FuzzParse harness/config:FuzzFromEnv harness/workload:FuzzOverrideCorefile
+	scenarios/contract:FuzzParseDuration harness/curl:FuzzParse harness/config:FuzzFromEnv harness/workload:FuzzOverrideCorefile
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $$t for $(FUZZTIME)"; \

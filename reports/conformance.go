@@ -7,7 +7,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"istio-egress-conformance/harness/results"
-	"istio-egress-conformance/scenarios"
+	"istio-egress-conformance/scenarios/contract"
 )
 
 // ConformanceReport is the machine-readable report of a run.
@@ -25,12 +25,12 @@ type ConformanceReport struct {
 
 // CheckReport is one check: what was expected, what was seen, and the verdict.
 type CheckReport struct {
-	Name        string            `json:"name"`
-	URL         string            `json:"url,omitempty"`
-	Result      string            `json:"result"`
-	Duration    string            `json:"duration"`
-	Expectation *scenarios.Expect `json:"expectation,omitempty"`
-	Failures    []string          `json:"failures,omitempty"`
+	Name        string           `json:"name"`
+	URL         string           `json:"url,omitempty"`
+	Result      string           `json:"result"`
+	Duration    string           `json:"duration"`
+	Expectation *contract.Expect `json:"expectation,omitempty"`
+	Failures    []string         `json:"failures,omitempty"`
 	// Prediction is the offline translation's, or, in the control-plane
 	// tier's report, the one read from the config the real istiod served.
 	Prediction  *PredictionView `json:"prediction,omitempty"`

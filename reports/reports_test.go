@@ -15,7 +15,7 @@ import (
 
 	"istio-egress-conformance/harness/curl"
 	"istio-egress-conformance/harness/results"
-	"istio-egress-conformance/scenarios"
+	"istio-egress-conformance/scenarios/contract"
 )
 
 // capturedCurl parses output the local curl printed (harness/curl/testdata).
@@ -30,7 +30,7 @@ func capturedCurl(t *testing.T, name string) curl.Result {
 func liveRun(t *testing.T) results.Run {
 	ok := capturedCurl(t, "http-504-envoy")
 	wrong := capturedCurl(t, "http-200")
-	seed504 := scenarios.Expect{Status: 504, From: scenarios.FromEnvoy}
+	seed504 := contract.Expect{Status: 504, From: contract.FromEnvoy}
 	passed := results.Convergence{Passed: true, Elapsed: 2 * time.Second, Attempts: []results.Attempt{
 		{N: 1, Observation: ok.String()}, {N: 2, At: time.Second, Observation: ok.String()}, {N: 3, At: 2 * time.Second, Observation: ok.String()}}}
 	failed := results.Convergence{Reason: "no 3 consecutive matching answers within 2s", Elapsed: 2 * time.Second, Attempts: []results.Attempt{

@@ -27,19 +27,3 @@ func FuzzParse(f *testing.F) {
 		require.NotEmpty(t, s.Fixtures)
 	})
 }
-
-// FuzzParseDuration: a parsed duration is positive and prints back to itself.
-// The seed corpus is in testdata/fuzz/FuzzParseDuration.
-func FuzzParseDuration(f *testing.F) {
-	f.Fuzz(func(t *testing.T, s string) {
-		d, err := ParseDuration(s)
-		if err != nil {
-			require.NotContains(t, err.Error(), "\n")
-			return
-		}
-		require.Positive(t, d)
-		again, err := ParseDuration(d.String())
-		require.NoError(t, err)
-		require.Equal(t, d, again)
-	})
-}

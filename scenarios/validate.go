@@ -69,55 +69,5 @@ func (c *Check) validate(field string) error {
 	default:
 		return fmt.Errorf("%s.method: %q: expected HEAD (the default) or GET", field, c.Method)
 	}
-	return c.Expect.validate(field + ".expect")
-}
-
-func (e *Expect) validate(field string) error {
-	if e.Status != 0 && (e.Status < 100 || e.Status > 599) {
-		return fmt.Errorf("%s.status: %d: expected an HTTP status between 100 and 599", field, e.Status)
-	}
-	if err := oneOf(field+".from", e.From, FromEnvoy, FromUpstream); err != nil {
-		return err
-	}
-	if err := oneOf(field+".route", e.Route, RoutePassthrough, RouteMesh, RouteBlackhole); err != nil {
-		return err
-	}
-	if e.ExitCode != nil && (*e.ExitCode < 0 || *e.ExitCode > 255) {
-		return fmt.Errorf("%s.exitCode: %d: expected a curl exit code between 0 and 255", field, *e.ExitCode)
-	}
-	if e.WantsNoResponse() && (e.Status != 0 || e.From != "") {
-		return fmt.Errorf("%s: status/from with route blackhole or a non-zero exitCode: expected either an HTTP answer or none, not both", field)
-	}
-	if e.Route == RouteBlackhole && e.ExitCode != nil && *e.ExitCode == 0 {
-		return fmt.Errorf("%s.exitCode: 0 with route blackhole: expected a non-zero curl exit code, the sidecar drops the connection", field)
-	}
-	if u := e.Upstream; u != nil {
-		if u.Port < 0 || u.Port > 65535 {
-			return fmt.Errorf("%s.upstream.port: %d: expected a port between 1 and 65535", field, u.Port)
-		}
-		if u.TLS != nil {
-			if err := oneOf(field+".upstream.tls.mode", u.TLS.Mode, TLSSimple, TLSDisable); err != nil {
-				return err
-			}
-			if u.TLS.Mode == TLSDisable && u.TLS.SNI != "" {
-				return fmt.Errorf("%s.upstream.tls: sni %q with mode DISABLE: expected no SNI without TLS origination", field, u.TLS.SNI)
-			}
-		}
-	}
-	if r := e.Retries; r != nil && r.Attempts != nil && *r.Attempts < 0 {
-		return fmt.Errorf("%s.retries.attempts: %d: expected zero or more", field, *r.Attempts)
-	}
-	return nil
-}
-
-func oneOf(field, value string, allowed ...string) error {
-	if value == "" {
-		return nil
-	}
-	for _, a := range allowed {
-		if value == a {
-			return nil
-		}
-	}
-	return fmt.Errorf("%s: %q: expected one of %s", field, value, strings.Join(allowed, ", "))
+	return c.Expect.Validate(field + ".expect")
 }

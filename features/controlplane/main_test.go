@@ -65,7 +65,7 @@ func TestMain(m *testing.M) {
 	}
 	code := runWithMesh(m)
 	if len(collected.run.Results) > 0 {
-		dir := reports.Dir()
+		dir := config.ArtifactsDir()
 		if err := reports.WriteAll(dir, collected.run); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			code = max(code, 1)
@@ -212,7 +212,7 @@ func keepLog(path string) {
 	if err != nil {
 		return
 	}
-	dir := filepath.Join(reports.Dir(), "controlplane")
+	dir := filepath.Join(config.ArtifactsDir(), "controlplane")
 	if os.MkdirAll(dir, 0o755) == nil && os.WriteFile(filepath.Join(dir, "istiod.log"), b, 0o644) == nil {
 		fmt.Printf("control-plane tier: istiod's log is in %s\n", filepath.Join(dir, "istiod.log"))
 	}

@@ -29,7 +29,7 @@ func TestMain(m *testing.M) {
 	collected.run = results.Run{Tier: results.TierOffline, Start: time.Now(), Environment: environment()}
 	code := m.Run()
 	if len(collected.run.Results) > 0 {
-		dir := reports.Dir()
+		dir := config.ArtifactsDir()
 		if err := reports.WriteAll(dir, collected.run); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			code = max(code, 1)

@@ -11,8 +11,6 @@ import (
 	"time"
 
 	kinddefaults "sigs.k8s.io/kind/pkg/apis/config/defaults"
-
-	"istio-egress-conformance/reports"
 )
 
 // Defaults, pinned so that a run is reproducible; each is overridable.
@@ -92,7 +90,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		ClientImage:    orDefault(getenv("E2E_CLIENT_IMAGE"), DefaultClientImage),
 		ServerImage:    orDefault(getenv("E2E_SERVER_IMAGE"), DefaultServerImage),
 		Keep:           orDefault(getenv("E2E_KEEP"), KeepNever),
-		Artifacts:      orDefault(getenv("ARTIFACTS"), reports.Dir()),
+		Artifacts:      orDefault(getenv("ARTIFACTS"), ArtifactsDir()),
 	}
 	var err error
 	if c.RequireCluster, err = parseBool(getenv, "E2E_REQUIRE_CLUSTER", true); err != nil {

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"istio-egress-conformance/harness/results"
-	"istio-egress-conformance/scenarios"
+	"istio-egress-conformance/scenarios/contract"
 )
 
 // Judge compares a curl result with the expectations a client can observe:
@@ -13,7 +13,7 @@ import (
 // carried the response (route; blackhole is "no HTTP answer"). Cluster,
 // upstream, timeout and retries are not visible to curl; the offline tier
 // asserts those.
-func Judge(e scenarios.Expect, r Result) []string {
+func Judge(e contract.Expect, r Result) []string {
 	if e.WantsNoResponse() {
 		return judgeNoResponse(e, r)
 	}
@@ -29,9 +29,9 @@ func Judge(e scenarios.Expect, r Result) []string {
 		out = append(out, fmt.Sprintf("from: expected %s, observed %s (server: %q, %s %s)", e.From, observed,
 			r.Headers.Get("Server"), strings.ToLower(UpstreamServiceTimeHeader), presence(r.Headers.Get(UpstreamServiceTimeHeader) != "")))
 	}
-	observedRoute := scenarios.RoutePassthrough
+	observedRoute := contract.RoutePassthrough
 	if r.ThroughEnvoyRoute() {
-		observedRoute = scenarios.RouteMesh
+		observedRoute = contract.RouteMesh
 	}
 	if e.Route != "" && e.Route != observedRoute {
 		out = append(out, fmt.Sprintf("route: expected %s, observed %s (envoy-made headers %s)", e.Route, observedRoute, presence(r.ThroughEnvoyRoute())))
@@ -40,7 +40,7 @@ func Judge(e scenarios.Expect, r Result) []string {
 }
 
 // judgeNoResponse judges a check that expects curl to get no HTTP answer.
-func judgeNoResponse(e scenarios.Expect, r Result) []string {
+func judgeNoResponse(e contract.Expect, r Result) []string {
 	if r.ExitCode == ExitOK {
 		return []string{fmt.Sprintf("%s: expected no HTTP response, observed %s", noResponseField(e), r)}
 	}
@@ -50,7 +50,7 @@ func judgeNoResponse(e scenarios.Expect, r Result) []string {
 	return nil
 }
 
-func noResponseField(e scenarios.Expect) string {
+func noResponseField(e contract.Expect) string {
 	if e.ExitCode != nil && *e.ExitCode != 0 {
 		return "exitCode"
 	}
@@ -73,9 +73,9 @@ func (r Result) From() string {
 		return "none"
 	}
 	if r.AnsweredByEnvoy() {
-		return scenarios.FromEnvoy
+		return contract.FromEnvoy
 	}
-	return scenarios.FromUpstream
+	return contract.FromUpstream
 }
 
 func presence(b bool) string {

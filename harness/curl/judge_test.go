@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"istio-egress-conformance/scenarios"
+	"istio-egress-conformance/scenarios/contract"
 )
 
 func captured(t *testing.T, name string) Result {
@@ -19,8 +19,8 @@ func captured(t *testing.T, name string) Result {
 }
 
 func TestJudgeSeedExpectations(t *testing.T) {
-	seed504 := scenarios.Expect{Status: 504, From: scenarios.FromEnvoy, Route: scenarios.RouteMesh}
-	seed200 := scenarios.Expect{Status: 200, Route: scenarios.RoutePassthrough}
+	seed504 := contract.Expect{Status: 504, From: contract.FromEnvoy, Route: contract.RouteMesh}
+	seed200 := contract.Expect{Status: 200, Route: contract.RoutePassthrough}
 
 	assert.Empty(t, Judge(seed504, captured(t, "http-504-envoy")))
 	assert.Empty(t, Judge(seed200, captured(t, "https-200")))
@@ -43,7 +43,7 @@ func TestJudgeSeedExpectations(t *testing.T) {
 	assert.Equal(t, []string{"no HTTP response: curl exit 3 (URL using bad/illegal format or missing URL)"},
 		Judge(seed200, Result{ExitCode: 3, ErrorMessage: "URL using bad/illegal format or missing URL"}), "no hint for the rare codes")
 
-	control := scenarios.Expect{Status: 200, From: scenarios.FromUpstream, Route: scenarios.RouteMesh}
+	control := contract.Expect{Status: 200, From: contract.FromUpstream, Route: contract.RouteMesh}
 	assert.Empty(t, Judge(control, captured(t, "http-200-through-envoy-route")))
 }
 
@@ -52,10 +52,10 @@ func TestJudgeSeedExpectations(t *testing.T) {
 // so the control's 200 from the host arrives as server: envoy. The router's
 // service time header, or the hermetic host's own header, says it came from upstream.
 func TestJudgeUpstreamThroughMeshRoute(t *testing.T) {
-	control := scenarios.Expect{Status: 200, From: scenarios.FromUpstream, Route: scenarios.RouteMesh}
+	control := contract.Expect{Status: 200, From: contract.FromUpstream, Route: contract.RouteMesh}
 	upstream := captured(t, "http-200-upstream-via-mesh-route")
 	assert.Empty(t, Judge(control, upstream))
-	assert.Equal(t, scenarios.FromUpstream, upstream.From())
+	assert.Equal(t, contract.FromUpstream, upstream.From())
 
 	internet := upstream // the real host sends no hermetic header; the router's mark is enough
 	internet.Headers = upstream.Headers.Clone()
@@ -65,24 +65,24 @@ func TestJudgeUpstreamThroughMeshRoute(t *testing.T) {
 	hermeticOnly := upstream // a mesh that suppresses envoy headers: the host's own header still proves upstream
 	hermeticOnly.Headers = upstream.Headers.Clone()
 	hermeticOnly.Headers.Del(UpstreamServiceTimeHeader)
-	assert.Equal(t, scenarios.FromUpstream, hermeticOnly.From())
+	assert.Equal(t, contract.FromUpstream, hermeticOnly.From())
 
-	seed504 := scenarios.Expect{Status: 504, From: scenarios.FromEnvoy, Route: scenarios.RouteMesh}
+	seed504 := contract.Expect{Status: 504, From: contract.FromEnvoy, Route: contract.RouteMesh}
 	assert.Equal(t, []string{
 		"status: expected 504, observed 200",
 		`from: expected envoy, observed upstream (server: "envoy", x-envoy-upstream-service-time present)`,
 	}, Judge(seed504, upstream))
-	assert.Equal(t, scenarios.FromEnvoy, captured(t, "http-504-envoy").From(), "the seed's 504 is still the sidecar's")
+	assert.Equal(t, contract.FromEnvoy, captured(t, "http-504-envoy").From(), "the seed's 504 is still the sidecar's")
 }
 
 func TestJudgeNoResponse(t *testing.T) {
 	exit35 := 35
-	blackhole := scenarios.Expect{Route: scenarios.RouteBlackhole, ExitCode: &exit35}
+	blackhole := contract.Expect{Route: contract.RouteBlackhole, ExitCode: &exit35}
 	assert.Empty(t, Judge(blackhole, captured(t, "https-blackhole-35")))
-	assert.Empty(t, Judge(scenarios.Expect{Route: scenarios.RouteBlackhole}, captured(t, "timeout-28")), "blackhole alone asks for no answer, whatever the code")
+	assert.Empty(t, Judge(contract.Expect{Route: contract.RouteBlackhole}, captured(t, "timeout-28")), "blackhole alone asks for no answer, whatever the code")
 	assert.Equal(t, []string{"exitCode: expected 35, observed curl exit 28 (" + captured(t, "timeout-28").ErrorMessage + "): no answer in time"},
 		Judge(blackhole, captured(t, "timeout-28")))
 	assert.Regexp(t, `^exitCode: expected no HTTP response, observed 200 `, Judge(blackhole, captured(t, "https-200"))[0])
-	assert.Regexp(t, `^route: expected no HTTP response, observed 200 `, Judge(scenarios.Expect{Route: scenarios.RouteBlackhole}, captured(t, "https-200"))[0])
+	assert.Regexp(t, `^route: expected no HTTP response, observed 200 `, Judge(contract.Expect{Route: contract.RouteBlackhole}, captured(t, "https-200"))[0])
 	assert.Equal(t, "none", captured(t, "https-blackhole-35").From())
 }

@@ -16,6 +16,7 @@ import (
 
 	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/scenarios"
+	"istio-egress-conformance/scenarios/contract"
 )
 
 // FromSimulation predicts every check, in order, from a proxy's config: the
@@ -82,11 +83,11 @@ func routeKind(clusterName string) string {
 	case "":
 		return results.RouteNone
 	case results.PassthroughCluster:
-		return scenarios.RoutePassthrough
+		return contract.RoutePassthrough
 	case results.BlackHoleCluster:
-		return scenarios.RouteBlackhole
+		return contract.RouteBlackhole
 	}
-	return scenarios.RouteMesh
+	return contract.RouteMesh
 }
 
 // matchedRoute finds the HTTP route the simulation matched, nil for TCP traffic.

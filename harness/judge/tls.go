@@ -7,7 +7,7 @@ import (
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 
-	"istio-egress-conformance/scenarios"
+	"istio-egress-conformance/scenarios/contract"
 )
 
 // upstreamTLS reports whether the cluster originates TLS and with which SNI.
@@ -17,9 +17,9 @@ func upstreamTLS(cl *cluster.Cluster) (mode, sni string, err error) {
 	case err != nil:
 		return "", "", err
 	case ctx == nil:
-		return scenarios.TLSDisable, "", nil
+		return contract.TLSDisable, "", nil
 	}
-	return scenarios.TLSSimple, ctx.GetSni(), nil
+	return contract.TLSSimple, ctx.GetSni(), nil
 }
 
 // UpstreamTLSContext is the TLS the cluster originates towards its upstream:

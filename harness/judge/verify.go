@@ -8,6 +8,7 @@ import (
 	"istio-egress-conformance/harness/curl"
 	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/scenarios"
+	"istio-egress-conformance/scenarios/contract"
 )
 
 // Bounds that make a status expectation infeasible under a route timeout: an
@@ -37,7 +38,7 @@ func (m Mismatch) String() string {
 }
 
 // Verify compares every expectation present with the prediction.
-func Verify(e scenarios.Expect, p results.Prediction) []Mismatch {
+func Verify(e contract.Expect, p results.Prediction) []Mismatch {
 	var out []Mismatch
 	diff := func(field, want, got string) {
 		if want != "" && want != got {
@@ -77,14 +78,14 @@ func Verify(e scenarios.Expect, p results.Prediction) []Mismatch {
 
 // feasibility fails status, from and exitCode expectations that cannot hold
 // under the predicted mechanism, whatever the live host does.
-func feasibility(e scenarios.Expect, p results.Prediction) []Mismatch {
+func feasibility(e contract.Expect, p results.Prediction) []Mismatch {
 	var out []Mismatch
 	infeasible := func(field, want, why string) {
 		out = append(out, Mismatch{Field: field, Expected: want, Observed: describe(p), Why: why})
 	}
 	switch p.Route {
-	case scenarios.RouteMesh, scenarios.RoutePassthrough:
-	case scenarios.RouteBlackhole:
+	case contract.RouteMesh, contract.RoutePassthrough:
+	case contract.RouteBlackhole:
 		if e.Status != 0 || e.From != "" || e.ExitCode != nil && *e.ExitCode == 0 {
 			infeasible("status", "an HTTP answer", "the sidecar sends the connection to the BlackHoleCluster and closes it, so no HTTP answer comes back")
 		}
@@ -96,14 +97,14 @@ func feasibility(e scenarios.Expect, p results.Prediction) []Mismatch {
 		}
 		return out
 	}
-	if e.From == scenarios.FromEnvoy && p.Route == scenarios.RoutePassthrough {
+	if e.From == contract.FromEnvoy && p.Route == contract.RoutePassthrough {
 		infeasible("from", "envoy", "the sidecar only proxies TCP on a passthrough route and never answers itself")
 	}
-	if p.Route != scenarios.RouteMesh {
+	if p.Route != contract.RouteMesh {
 		return out
 	}
-	wantsTimeout := e.Status == 504 && e.From == scenarios.FromEnvoy
-	answered := e.Status >= 200 && e.Status < 300 || e.From == scenarios.FromUpstream
+	wantsTimeout := e.Status == 504 && e.From == contract.FromEnvoy
+	answered := e.Status >= 200 && e.Status < 300 || e.From == contract.FromUpstream
 	switch {
 	case wantsTimeout && p.Timeout == 0:
 		infeasible("status", "504 from envoy", "the matched route has no timeout, so the sidecar cannot time out")
@@ -121,7 +122,7 @@ func feasibility(e scenarios.Expect, p results.Prediction) []Mismatch {
 	return out
 }
 
-func expectedAnswer(e scenarios.Expect) string {
+func expectedAnswer(e contract.Expect) string {
 	if e.Status != 0 {
 		return strconv.Itoa(e.Status)
 	}

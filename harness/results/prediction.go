@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"istio-egress-conformance/scenarios"
+	"istio-egress-conformance/scenarios/contract"
 )
 
 // Cluster names Envoy gives to traffic that matched no mesh route.
@@ -59,7 +59,7 @@ func (p Prediction) String() string {
 			s += " sni " + p.SNI
 		}
 	}
-	if p.Route == scenarios.RouteMesh {
+	if p.Route == contract.RouteMesh {
 		s += ", timeout " + DurationOrNone(p.Timeout)
 	}
 	if r := p.Retries; r != nil {

@@ -3,7 +3,7 @@ package results
 import (
 	"time"
 
-	"istio-egress-conformance/scenarios"
+	"istio-egress-conformance/scenarios/contract"
 )
 
 // Tiers.
@@ -28,7 +28,7 @@ type CheckResult struct {
 	Scenario string
 	Check    string
 	URL      string
-	Expect   scenarios.Expect
+	Expect   contract.Expect
 	Passed   bool
 	Skipped  bool
 	// Failures are one line each: expected vs observed, or why the check could not run.

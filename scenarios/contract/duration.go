@@ -1,4 +1,4 @@
-package scenarios
+package contract
 
 import (
 	"encoding/json"

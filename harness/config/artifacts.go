@@ -1,13 +1,13 @@
-package reports
+package config
 
 import (
 	"os"
 	"path/filepath"
 )
 
-// Dir is where artifacts go: $ARTIFACTS, or the artifacts folder at the
+// ArtifactsDir is where run artifacts (reports, diagnostics) go: $ARTIFACTS, or the artifacts folder at the
 // module root (git-ignored), wherever the tests run from.
-func Dir() string {
+func ArtifactsDir() string {
 	if d := os.Getenv("ARTIFACTS"); d != "" {
 		if abs, err := filepath.Abs(d); err == nil {
 			return abs

@@ -1,0 +1,75 @@
+// Package contract holds the expectation half of the scenario file contract
+// (v1alpha1): what a check asserts, and the values its fields take. It is
+// plain data, apart from the fixture loading of package scenarios, so the
+// result types, the report writers and the probes share it without Istio's
+// validation in their builds.
+package contract
+
+// Expect lists what a check asserts. Every field is optional; a zero value
+// means "not asserted".
+type Expect struct {
+	// Status is the HTTP status the client sees.
+	Status int `yaml:"status" json:"status,omitempty"`
+	// From says who answered: "envoy" (the sidecar) or "upstream" (the host).
+	From string `yaml:"from" json:"from,omitempty"`
+	// Route is "passthrough" (PassthroughCluster), "mesh" (a mesh route) or
+	// "blackhole" (BlackHoleCluster: the sidecar drops the connection).
+	Route    string    `yaml:"route" json:"route,omitempty"`
+	Cluster  string    `yaml:"cluster" json:"cluster,omitempty"`
+	Upstream *Upstream `yaml:"upstream" json:"upstream,omitempty"`
+	Timeout  *Duration `yaml:"timeout" json:"timeout,omitempty"`
+	Retries  *Retries  `yaml:"retries" json:"retries,omitempty"`
+	// ExitCode is curl's exit code. A non-zero one expects no HTTP response at
+	// all (35: the TLS handshake was cut, as by the BlackHoleCluster); then
+	// status and from must be absent.
+	ExitCode *int `yaml:"exitCode" json:"exitCode,omitempty"`
+}
+
+// WantsNoResponse reports an expectation that curl gets no HTTP answer: a
+// non-zero exit code, or the blackhole route.
+func (e Expect) WantsNoResponse() bool {
+	return e.ExitCode != nil && *e.ExitCode != 0 || e.Route == RouteBlackhole
+}
+
+// Upstream is where the sidecar sends the request after routing.
+type Upstream struct {
+	Host string       `yaml:"host" json:"host,omitempty"`
+	Port int          `yaml:"port" json:"port,omitempty"`
+	TLS  *UpstreamTLS `yaml:"tls" json:"tls,omitempty"`
+}
+
+// UpstreamTLS is the TLS the sidecar originates towards the upstream.
+type UpstreamTLS struct {
+	// Mode is SIMPLE (TLS origination) or DISABLE (plain text); a given SNI implies SIMPLE.
+	Mode string `yaml:"mode" json:"mode,omitempty"`
+	SNI  string `yaml:"sni" json:"sni,omitempty"`
+}
+
+// Retries is the route's retry policy.
+type Retries struct {
+	Attempts      *int      `yaml:"attempts" json:"attempts,omitempty"`
+	PerTryTimeout *Duration `yaml:"perTryTimeout" json:"perTryTimeout,omitempty"`
+	RetryOn       string    `yaml:"retryOn" json:"retryOn,omitempty"`
+}
+
+// Values of Expect.From, Expect.Route and UpstreamTLS.Mode.
+const (
+	FromEnvoy        = "envoy"
+	FromUpstream     = "upstream"
+	RoutePassthrough = "passthrough"
+	RouteMesh        = "mesh"
+	RouteBlackhole   = "blackhole"
+	TLSSimple        = "SIMPLE"
+	TLSDisable       = "DISABLE"
+)
+
+// TLSMode is the origination mode the expectation asks for, "" when not asserted.
+func (t *UpstreamTLS) TLSMode() string {
+	if t == nil {
+		return ""
+	}
+	if t.Mode == "" && t.SNI != "" {
+		return TLSSimple
+	}
+	return t.Mode
+}

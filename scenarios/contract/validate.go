@@ -1,0 +1,58 @@
+package contract
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Validate checks the expectation's values; field names it in errors
+// (checks[0].expect).
+func (e *Expect) Validate(field string) error {
+	if e.Status != 0 && (e.Status < 100 || e.Status > 599) {
+		return fmt.Errorf("%s.status: %d: expected an HTTP status between 100 and 599", field, e.Status)
+	}
+	if err := oneOf(field+".from", e.From, FromEnvoy, FromUpstream); err != nil {
+		return err
+	}
+	if err := oneOf(field+".route", e.Route, RoutePassthrough, RouteMesh, RouteBlackhole); err != nil {
+		return err
+	}
+	if e.ExitCode != nil && (*e.ExitCode < 0 || *e.ExitCode > 255) {
+		return fmt.Errorf("%s.exitCode: %d: expected a curl exit code between 0 and 255", field, *e.ExitCode)
+	}
+	if e.WantsNoResponse() && (e.Status != 0 || e.From != "") {
+		return fmt.Errorf("%s: status/from with route blackhole or a non-zero exitCode: expected either an HTTP answer or none, not both", field)
+	}
+	if e.Route == RouteBlackhole && e.ExitCode != nil && *e.ExitCode == 0 {
+		return fmt.Errorf("%s.exitCode: 0 with route blackhole: expected a non-zero curl exit code, the sidecar drops the connection", field)
+	}
+	if u := e.Upstream; u != nil {
+		if u.Port < 0 || u.Port > 65535 {
+			return fmt.Errorf("%s.upstream.port: %d: expected a port between 1 and 65535", field, u.Port)
+		}
+		if u.TLS != nil {
+			if err := oneOf(field+".upstream.tls.mode", u.TLS.Mode, TLSSimple, TLSDisable); err != nil {
+				return err
+			}
+			if u.TLS.Mode == TLSDisable && u.TLS.SNI != "" {
+				return fmt.Errorf("%s.upstream.tls: sni %q with mode DISABLE: expected no SNI without TLS origination", field, u.TLS.SNI)
+			}
+		}
+	}
+	if r := e.Retries; r != nil && r.Attempts != nil && *r.Attempts < 0 {
+		return fmt.Errorf("%s.retries.attempts: %d: expected zero or more", field, *r.Attempts)
+	}
+	return nil
+}
+
+func oneOf(field, value string, allowed ...string) error {
+	if value == "" {
+		return nil
+	}
+	for _, a := range allowed {
+		if value == a {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s: %q: expected one of %s", field, value, strings.Join(allowed, ", "))
+}
