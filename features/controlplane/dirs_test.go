@@ -42,6 +42,7 @@ func verdicts(t *testing.T, dir string) (controlPlane, offlineTier map[string][]
 // config fails and passes exactly the checks the offline translation does,
 // with the same messages.
 func TestScenarioDirsGiveTheOfflineVerdicts(t *testing.T) {
+	judgeAlone(t)
 	if os.Getenv(scenarios.EnvScenarios) != "" {
 		t.Skip("checks the test folders; skipped when E2E_SCENARIOS selects a catalog")
 	}

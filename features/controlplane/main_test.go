@@ -200,6 +200,19 @@ func need(t testing.TB) (apiserver.Server, *controlplane.Mesh) {
 	return shared.srv, shared.mesh
 }
 
+// judging lets one test at a time apply scenarios to the shared istiod: a
+// ServiceEntry is visible to every namespace, so another scenario's objects
+// would change this one's config. Tests that judge run in parallel with the
+// signal tests (their own API server and istiod), one after another.
+var judging sync.Mutex
+
+// judgeAlone marks t parallel and holds judging until t ends.
+func judgeAlone(t *testing.T) {
+	t.Parallel()
+	judging.Lock()
+	t.Cleanup(judging.Unlock)
+}
+
 // nextRun is a run id and a client IP no other scenario of this process has.
 func nextRun() (string, string) {
 	n := shared.runs.Add(1)

@@ -20,6 +20,7 @@ import (
 // one per credentialName for SDS. Each prediction must equal the offline
 // tier's for the same scenario.
 func TestScenarios(t *testing.T) {
+	judgeAlone(t)
 	catalog, err := scenarios.FromEnv()
 	require.NoError(t, err)
 	srv, mesh := need(t)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -25,13 +26,20 @@ import (
 // stop helm and still run the teardown.
 func TestInterruptMidSetupRunsTeardown(t *testing.T) {
 	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
-		t.Run(sig.String(), func(t *testing.T) { interruptMidSetup(t, sig) })
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel() // each has an API server of its own
+			interruptMidSetup(t, sig)
+		})
 	}
 }
 
 func interruptMidSetup(t *testing.T, sig os.Signal) {
 	srv := apiserver.Start(t)
-	hanging := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	var asked atomic.Int32
+	hanging := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		<-r.Context().Done()
+	}))
 	defer hanging.Close()
 
 	var out command.SyncBuffer
@@ -45,9 +53,13 @@ func interruptMidSetup(t *testing.T, sig os.Signal) {
 	deadline := time.Now().Add(5 * time.Minute) // the first run builds the pinned helm
 	for !strings.Contains(out.String(), "==> istio: helm install") {
 		require.True(t, time.Now().Before(deadline), "setup never reached helm install:\n%s", out.String())
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
-	time.Sleep(time.Second) // helm is now waiting on the repository
+	// helm is now waiting on the repository: it has asked for the chart index.
+	for asked.Load() == 0 {
+		require.True(t, time.Now().Before(deadline), "helm never asked the repository:\n%s", out.String())
+		time.Sleep(20 * time.Millisecond)
+	}
 	require.NoError(t, cmd.Process.Signal(sig))
 
 	// The last step waits for the run's namespaces to go, which never happens
@@ -55,7 +67,7 @@ func interruptMidSetup(t *testing.T, sig os.Signal) {
 	// them, the test has seen what it needs and stops the child.
 	for !strings.Contains(out.String(), "==> teardown: delete namespaces labelled") {
 		require.True(t, time.Now().Before(deadline), "teardown never reached the namespaces:\n%s", out.String())
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 	res := srv.Config.Client().Resources()
 	var ns corev1.Namespace

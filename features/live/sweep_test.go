@@ -19,6 +19,7 @@ import (
 // with E2E_SWEEP, against a real API server and the pinned helm: what the
 // swept run labelled goes, what another run labelled stays, and no test runs.
 func TestSweepRemovesAKilledRunsLeftovers(t *testing.T) {
+	t.Parallel() // an API server of its own
 	srv := apiserver.Start(t)
 	ctx := context.Background()
 	res := srv.Config.Client().Resources()
