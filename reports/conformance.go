@@ -58,8 +58,14 @@ type PredictionView struct {
 	Upstream string `json:"upstream,omitempty"`
 	TLSMode  string `json:"tlsMode,omitempty"`
 	SNI      string `json:"sni,omitempty"`
-	Timeout  string `json:"timeout"`
-	Retries  string `json:"retries,omitempty"`
+	// AutoSNI says the SNI is the request's Host (Envoy's auto_sni), and
+	// AutoSANValidation that the server certificate is checked against it.
+	AutoSNI           bool `json:"autoSni,omitempty"`
+	AutoSANValidation bool `json:"autoSanValidation,omitempty"`
+	// DirectStatus is what a direct route (the sidecar's own answer) returns.
+	DirectStatus int    `json:"directStatus,omitempty"`
+	Timeout      string `json:"timeout"`
+	Retries      string `json:"retries,omitempty"`
 	// Headers is how the sidecar treats the headers that say who answered.
 	Headers *results.ResponseHeaders `json:"responseHeaders,omitempty"`
 	Error   string                   `json:"error,omitempty"`
@@ -70,6 +76,7 @@ func viewPrediction(p *results.Prediction) *PredictionView {
 		return nil
 	}
 	v := &PredictionView{Listener: p.Listener, Route: p.Route, Cluster: p.Cluster, TLSMode: p.TLSMode, SNI: p.SNI,
+		AutoSNI: p.AutoSNI, AutoSANValidation: p.AutoSANValidation, DirectStatus: p.DirectStatus,
 		Timeout: results.DurationOrNone(p.Timeout), Headers: p.Headers, Error: p.Error}
 	if p.UpstreamHost != "" {
 		v.Upstream = fmt.Sprintf("%s:%d", p.UpstreamHost, p.UpstreamPort)

@@ -44,6 +44,17 @@ func Builtin() []Entry {
 	return entries
 }
 
+// BuiltinNamed is the built-in scenario of this name; an error when it is
+// missing or did not load.
+func BuiltinNamed(name string) (Scenario, error) {
+	for _, e := range Builtin() {
+		if e.ID == name {
+			return e.Scenario, e.Err
+		}
+	}
+	return Scenario{}, fmt.Errorf("no built-in scenario %s", name)
+}
+
 // FromEnv loads the folder named by E2E_SCENARIOS, or the built-in catalog when it is unset.
 func FromEnv() ([]Entry, error) {
 	dir := os.Getenv(EnvScenarios)
@@ -170,6 +181,9 @@ func (r *fixtureResolver) resolve(ref string) (fixture.File, error) {
 			return fixture.File{}, fmt.Errorf("%q: %v", ref, err)
 		}
 		f, err := fixture.Parse(ref, data)
+		if err == nil {
+			err = f.Honoured()
+		}
 		if err != nil {
 			return fixture.File{}, err
 		}

@@ -29,7 +29,12 @@ func TestBuiltinCatalogLoads(t *testing.T) {
 		names = append(names, e.ID)
 		assert.NotEmpty(t, e.Scenario.Resolved, e.ID)
 	}
-	assert.Equal(t, []string{"tetrate-https-egress", "tetrate-origination-control", "tetrate-other-namespace", "tetrate-registry-only"}, names)
+	assert.Equal(t, []string{
+		"istio-doc-egress-control-allow-any", "istio-doc-egress-control-httpbin", "istio-doc-egress-control-registry-only",
+		"istio-doc-egress-control-service-entries", "istio-doc-egress-control-timeout", "istio-doc-egress-k8s-externalname-se",
+		"istio-doc-egress-k8s-externalname", "istio-doc-egress-tls-origination-mtls", "istio-doc-egress-tls-origination-plain",
+		"istio-doc-egress-tls-origination", "istio-doc-wildcard-egress-hosts",
+		"tetrate-https-egress", "tetrate-origination-control", "tetrate-other-namespace", "tetrate-registry-only"}, names)
 }
 
 func TestSeedFixtureIsVerbatim(t *testing.T) {
@@ -56,34 +61,38 @@ func TestParseValidScenario(t *testing.T) {
 
 func TestParseRejectsMalformedScenarios(t *testing.T) {
 	cases := map[string]struct{ yaml, want string }{
-		"empty":                {"", "empty file"},
-		"not yaml":             {"name: [unclosed", "invalid scenario YAML"},
-		"unknown field":        {validScenario + "colour: blue\n", "field colour not found"},
-		"unknown nested":       {replace(validScenario, "status: 504", "staus: 504"), "field staus not found"},
-		"bad duration":         {replace(validScenario, "timeout: 0.001s", "timeout: soon"), `invalid duration "soon"`},
-		"zero duration":        {replace(validScenario, "timeout: 0.001s", "timeout: 0s"), `invalid duration "0s"`},
-		"bad name":             {replace(validScenario, "name: demo", "name: Demo_1"), `name: "Demo_1"`},
-		"no fixtures":          {replace(validScenario, "fixtures: [tetrate.yaml]", "fixtures: []"), "fixtures: expected at least one"},
-		"no namespace":         {replace(validScenario, "client: {namespace: tetrate}", "client: {}"), "client.namespace: required"},
-		"bad namespace":        {replace(validScenario, "namespace: tetrate", "namespace: Tet_rate"), `client.namespace: "Tet_rate"`},
-		"no checks":            {"name: demo\nfixtures: [a.yaml]\nclient: {namespace: a}\n", "checks: expected at least one"},
-		"bad url":              {replace(validScenario, "url: http://www.tetrate.io", "url: ftp://x"), `checks[0].url: "ftp://x"`},
-		"url no host":          {replace(validScenario, "url: http://www.tetrate.io", "url: /path"), `checks[0].url: "/path"`},
-		"bad method":           {replace(validScenario, "url: http", "method: POST\n    url: http"), `checks[0].method: "POST"`},
-		"bad status":           {replace(validScenario, "status: 504", "status: 999"), "checks[0].expect.status: 999"},
-		"bad from":             {replace(validScenario, "status: 504", "status: 504, from: istio"), `checks[0].expect.from: "istio": expected one of envoy, upstream`},
-		"bad route":            {replace(validScenario, "status: 504", "status: 504, route: direct"), `checks[0].expect.route: "direct"`},
-		"bad port":             {replace(validScenario, "status: 504", "status: 504, upstream: {port: 70000}"), "checks[0].expect.upstream.port: 70000"},
-		"bad tls mode":         {replace(validScenario, "status: 504", "status: 504, upstream: {tls: {mode: MUTUAL}}"), `upstream.tls.mode: "MUTUAL"`},
-		"sni without tls":      {replace(validScenario, "status: 504", "status: 504, upstream: {tls: {mode: DISABLE, sni: a}}"), "expected no SNI"},
-		"negative retries":     {replace(validScenario, "attempts: 3", "attempts: -1"), "retries.attempts: -1"},
-		"duplicate check":      {validScenario + "  - name: http\n    url: http://a\n", `checks[1].name: "http" is used twice`},
-		"two documents":        {validScenario + "---\nname: other\n", "more than one YAML document"},
-		"wrong type":           {replace(validScenario, "status: 504", "status: ok"), "cannot unmarshal"},
-		"bad exit code":        {replace(validScenario, "status: 504", "exitCode: 300"), "checks[0].expect.exitCode: 300: expected a curl exit code"},
-		"status and no answer": {replace(validScenario, "status: 504", "status: 504, exitCode: 35"), "checks[0].expect: status/from with route blackhole or a non-zero exitCode"},
-		"blackhole and status": {replace(validScenario, "status: 504", "status: 504, route: blackhole"), "checks[0].expect: status/from with route blackhole"},
-		"blackhole exit 0":     {replace(validScenario, "status: 504", "route: blackhole, exitCode: 0"), "checks[0].expect.exitCode: 0 with route blackhole"},
+		"empty":                 {"", "empty file"},
+		"not yaml":              {"name: [unclosed", "invalid scenario YAML"},
+		"unknown field":         {validScenario + "colour: blue\n", "field colour not found"},
+		"unknown nested":        {replace(validScenario, "status: 504", "staus: 504"), "field staus not found"},
+		"bad duration":          {replace(validScenario, "timeout: 0.001s", "timeout: soon"), `invalid duration "soon"`},
+		"zero duration":         {replace(validScenario, "timeout: 0.001s", "timeout: 0s"), `invalid duration "0s"`},
+		"bad name":              {replace(validScenario, "name: demo", "name: Demo_1"), `name: "Demo_1"`},
+		"no fixtures":           {replace(validScenario, "fixtures: [tetrate.yaml]", "fixtures: []"), "fixtures: expected at least one"},
+		"no namespace":          {replace(validScenario, "client: {namespace: tetrate}", "client: {}"), "client.namespace: required"},
+		"bad namespace":         {replace(validScenario, "namespace: tetrate", "namespace: Tet_rate"), `client.namespace: "Tet_rate"`},
+		"no checks":             {"name: demo\nfixtures: [a.yaml]\nclient: {namespace: a}\n", "checks: expected at least one"},
+		"bad url":               {replace(validScenario, "url: http://www.tetrate.io", "url: ftp://x"), `checks[0].url: "ftp://x"`},
+		"url no host":           {replace(validScenario, "url: http://www.tetrate.io", "url: /path"), `checks[0].url: "/path"`},
+		"bad method":            {replace(validScenario, "url: http", "method: POST\n    url: http"), `checks[0].method: "POST"`},
+		"bad status":            {replace(validScenario, "status: 504", "status: 999"), "checks[0].expect.status: 999"},
+		"bad from":              {replace(validScenario, "status: 504", "status: 504, from: istio"), `checks[0].expect.from: "istio": expected one of envoy, upstream`},
+		"bad route":             {replace(validScenario, "status: 504", "status: 504, route: gateway"), `checks[0].expect.route: "gateway"`},
+		"direct without answer": {replace(validScenario, "status: 504", "route: direct, exitCode: 35"), "exitCode: 35 with route direct"},
+		"bad port":              {replace(validScenario, "status: 504", "status: 504, upstream: {port: 70000}"), "checks[0].expect.upstream.port: 70000"},
+		"bad tls mode":          {replace(validScenario, "status: 504", "status: 504, upstream: {tls: {mode: mutual}}"), `upstream.tls.mode: "mutual": expected one of SIMPLE, MUTUAL, ISTIO_MUTUAL, DISABLE`},
+		"bad host delay":        {replace(validScenario, "    expect: {", "    hostDelay: -5s\n    expect: {"), `invalid duration "-5s"`},
+		"bad client label":      {replace(validScenario, "{namespace: tetrate}", "{namespace: tetrate, labels: {app: \"not a label\"}}"), `client.labels: "app": "not a label"`},
+		"bad service account":   {replace(validScenario, "{namespace: tetrate}", "{namespace: tetrate, serviceAccount: Sleep}"), `client.serviceAccount: "Sleep"`},
+		"sni without tls":       {replace(validScenario, "status: 504", "status: 504, upstream: {tls: {mode: DISABLE, sni: a}}"), "expected no SNI"},
+		"negative retries":      {replace(validScenario, "attempts: 3", "attempts: -1"), "retries.attempts: -1"},
+		"duplicate check":       {validScenario + "  - name: http\n    url: http://a\n", `checks[1].name: "http" is used twice`},
+		"two documents":         {validScenario + "---\nname: other\n", "more than one YAML document"},
+		"wrong type":            {replace(validScenario, "status: 504", "status: ok"), "cannot unmarshal"},
+		"bad exit code":         {replace(validScenario, "status: 504", "exitCode: 300"), "checks[0].expect.exitCode: 300: expected a curl exit code"},
+		"status and no answer":  {replace(validScenario, "status: 504", "status: 504, exitCode: 35"), "checks[0].expect: status/from with route blackhole or a non-zero exitCode"},
+		"blackhole and status":  {replace(validScenario, "status: 504", "status: 504, route: blackhole"), "checks[0].expect: status/from with route blackhole"},
+		"blackhole exit 0":      {replace(validScenario, "status: 504", "route: blackhole, exitCode: 0"), "checks[0].expect.exitCode: 0 with route blackhole"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

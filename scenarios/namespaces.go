@@ -2,7 +2,10 @@ package scenarios
 
 import (
 	"fmt"
+	"net"
+	"net/url"
 	"slices"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
@@ -35,7 +38,10 @@ func (s Scenario) FixtureNamespaces() []string {
 // WithNamespaceSuffix returns a copy of the scenario whose namespaces (the
 // client's, the fixtures' and the Namespace objects among them) end in
 // "-"+suffix, so that two runs can share a cluster. Istio's root namespace
-// keeps its name. See fixture.File.RenameNamespaces for what is rewritten.
+// keeps its name. See fixture.File.RenameNamespaces for what is rewritten in
+// the fixtures; in the checks, in-cluster host names of renamed namespaces
+// (URLs, expected clusters and upstream hosts) follow, so a check still means
+// the objects it was written for.
 func (s Scenario) WithNamespaceSuffix(suffix string) (Scenario, error) {
 	rename := map[string]string{}
 	add := func(ns string) error {
@@ -64,6 +70,12 @@ func (s Scenario) WithNamespaceSuffix(suffix string) (Scenario, error) {
 	}
 	out := s
 	out.Client.Namespace = rename[s.Client.Namespace]
+	// The checks must still mean the renamed objects: in-cluster host names in
+	// URLs, expected clusters and upstream hosts follow their namespace.
+	out.Checks = make([]Check, len(s.Checks))
+	for i, c := range s.Checks {
+		out.Checks[i] = c.withRenamedHosts(rename)
+	}
 	out.Resolved = make([]fixture.File, len(s.Resolved))
 	for i, f := range s.Resolved {
 		renamed, err := f.RenameNamespaces(rename)
@@ -78,4 +90,31 @@ func (s Scenario) WithNamespaceSuffix(suffix string) (Scenario, error) {
 func isNamespace(o fixture.Object) bool {
 	gvk := o.Object.GetObjectKind().GroupVersionKind()
 	return gvk.Group == "" && gvk.Kind == "Namespace"
+}
+
+// withRenamedHosts is the check with in-cluster host names renamed (fixture.RenameHost).
+func (c Check) withRenamedHosts(rename map[string]string) Check {
+	if u, err := url.Parse(c.URL); err == nil {
+		if host := fixture.RenameHost(u.Hostname(), rename); host != u.Hostname() {
+			if p := u.Port(); p != "" {
+				host = net.JoinHostPort(host, p)
+			}
+			u.Host = host
+			c.URL = u.String()
+		}
+	}
+	e := c.Expect
+	if e.Cluster != "" {
+		// outbound|<port>|<subset>|<host>
+		parts := strings.Split(e.Cluster, "|")
+		parts[len(parts)-1] = fixture.RenameHost(parts[len(parts)-1], rename)
+		e.Cluster = strings.Join(parts, "|")
+	}
+	if e.Upstream != nil {
+		up := *e.Upstream
+		up.Host = fixture.RenameHost(up.Host, rename)
+		e.Upstream = &up
+	}
+	c.Expect = e
+	return c
 }

@@ -3,6 +3,8 @@
 package scenarios
 
 import (
+	"time"
+
 	"istio-egress-conformance/harness/fixture"
 	"istio-egress-conformance/scenarios/contract"
 )
@@ -35,6 +37,24 @@ func (s Scenario) Objects() []fixture.Object {
 // Client is the sidecar-injected pod that sends the checks' requests.
 type Client struct {
 	Namespace string `yaml:"namespace"`
+	// Labels are added to the client pod's own (app: egress-client) and win
+	// over them: what a workloadSelector in a fixture selects.
+	Labels map[string]string `yaml:"labels"`
+	// ServiceAccount is the client pod's service account (default: default),
+	// created by the harness when it is not default: its identity, for
+	// credentialName RBAC and SDS.
+	ServiceAccount string `yaml:"serviceAccount"`
+}
+
+// DefaultServiceAccount is the client's service account when the scenario names none.
+const DefaultServiceAccount = "default"
+
+// ServiceAccountName is the client's service account.
+func (c Client) ServiceAccountName() string {
+	if c.ServiceAccount == "" {
+		return DefaultServiceAccount
+	}
+	return c.ServiceAccount
 }
 
 // Check is one request and what it must meet.
@@ -42,6 +62,18 @@ type Check struct {
 	Name string `yaml:"name"`
 	URL  string `yaml:"url"`
 	// Method is HEAD (curl -I, the default) or GET.
-	Method string          `yaml:"method"`
-	Expect contract.Expect `yaml:"expect"`
+	Method string `yaml:"method"`
+	// HostDelay is how long the external host takes to answer this request
+	// (httpbin.org/delay/5: 5s); unset means within contract.DefaultHostDelay.
+	// A sidecar-made 504 needs a timeout that fires before it.
+	HostDelay *contract.Duration `yaml:"hostDelay"`
+	Expect    contract.Expect    `yaml:"expect"`
+}
+
+// AnswerDelay is how long the host takes to answer: HostDelay, or the default.
+func (c Check) AnswerDelay() time.Duration {
+	if c.HostDelay == nil {
+		return contract.DefaultHostDelay
+	}
+	return c.HostDelay.Duration
 }

@@ -27,6 +27,9 @@ func (s *Scenario) Validate() error {
 	if errs := validation.IsDNS1123Label(s.Client.Namespace); len(errs) > 0 {
 		return fmt.Errorf("client.namespace: %q is not a namespace name: %s", s.Client.Namespace, strings.Join(errs, "; "))
 	}
+	if err := s.Client.validate(); err != nil {
+		return err
+	}
 	for k, v := range s.Labels {
 		if k == "" || v == "" {
 			return fmt.Errorf("labels: %q: %q: expected a non-empty key and value", k, v)
@@ -70,4 +73,18 @@ func (c *Check) validate(field string) error {
 		return fmt.Errorf("%s.method: %q: expected HEAD (the default) or GET", field, c.Method)
 	}
 	return c.Expect.Validate(field + ".expect")
+}
+
+func (c Client) validate() error {
+	for k, v := range c.Labels {
+		if errs := append(validation.IsQualifiedName(k), validation.IsValidLabelValue(v)...); len(errs) > 0 {
+			return fmt.Errorf("client.labels: %q: %q: expected a Kubernetes label: %s", k, v, strings.Join(errs, "; "))
+		}
+	}
+	if c.ServiceAccount != "" {
+		if errs := validation.IsDNS1123Subdomain(c.ServiceAccount); len(errs) > 0 {
+			return fmt.Errorf("client.serviceAccount: %q is not a service account name: %s", c.ServiceAccount, strings.Join(errs, "; "))
+		}
+	}
+	return nil
 }

@@ -30,8 +30,8 @@ func verdicts(t *testing.T, dir string) (controlPlane, offlineTier map[string][]
 		want, err := offline.Predict(out.Scenario)
 		require.NoError(t, err, e.ID)
 		for k, c := range out.Scenario.Checks {
-			controlPlane[e.ID+"/"+c.Name] = judge.Verify(c.Expect, out.Predictions[k])
-			offlineTier[e.ID+"/"+c.Name] = judge.Verify(c.Expect, want[k])
+			controlPlane[e.ID+"/"+c.Name] = judge.Verify(c, out.Predictions[k])
+			offlineTier[e.ID+"/"+c.Name] = judge.Verify(c, want[k])
 		}
 	}
 	return controlPlane, offlineTier

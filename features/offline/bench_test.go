@@ -39,7 +39,7 @@ func predictAndVerify(b *testing.B, s scenarios.Scenario) {
 		b.Fatal(err)
 	}
 	for i, c := range s.Checks {
-		if m := judge.Verify(c.Expect, predictions[i]); len(m) > 0 {
+		if m := judge.Verify(c, predictions[i]); len(m) > 0 {
 			b.Fatalf("%s/%s: %v", s.Name, c.Name, m)
 		}
 	}

@@ -27,7 +27,7 @@ func TestUniqueNamespacesKeepEveryOutcome(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, want, got)
 			for i, c := range renamed.Checks {
-				assert.Empty(t, judge.Verify(c.Expect, got[i]), "%s/%s", e.ID, c.Name)
+				assert.Empty(t, judge.Verify(c, got[i]), "%s/%s", e.ID, c.Name)
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 
 	"istio-egress-conformance/harness/judge"
 	"istio-egress-conformance/harness/results"
+	"istio-egress-conformance/scenarios"
 	"istio-egress-conformance/scenarios/contract"
 )
 
@@ -30,52 +31,93 @@ func TestFeasibilityBounds(t *testing.T) {
 	suppressed.Headers = &results.ResponseHeaders{ServerTransformation: "OVERWRITE", ServerName: "envoy"}
 	istioDefault := meshRoute(time.Millisecond)
 	istioDefault.Headers = &results.ResponseHeaders{ServerTransformation: "OVERWRITE", ServerName: "envoy", UpstreamServiceTime: true}
+	fiveSeconds := &contract.Duration{Duration: 5 * time.Second}
+	perTry := func(route, try time.Duration) results.Prediction {
+		p := meshRoute(route)
+		p.Retries = &results.PredictedRetries{Attempts: 3, PerTryTimeout: try}
+		return p
+	}
+	direct502 := results.Prediction{Route: contract.RouteDirect, DirectStatus: 502, VirtualHost: "block_all"}
 	cases := []struct {
 		name       string
 		expect     contract.Expect
+		hostDelay  *contract.Duration
 		prediction results.Prediction
 		infeasible bool
 	}{
-		{"504 under 1s", envoy504, meshRoute(999 * time.Millisecond), false},
-		{"504 at 1s", envoy504, meshRoute(time.Second), true},
-		{"504 without timeout", envoy504, meshRoute(0), true},
-		{"200 at 10ms", ok200, meshRoute(10 * time.Millisecond), false},
-		{"200 under 10ms", ok200, meshRoute(9 * time.Millisecond), true},
-		{"200 without timeout", ok200, meshRoute(0), false},
-		{"from upstream under 10ms", fromHost, meshRoute(time.Millisecond), true},
-		{"504 not from envoy is the host's business", contract.Expect{Status: 504}, meshRoute(0), false},
-		{"from envoy on passthrough", envoy504, results.Prediction{Route: contract.RoutePassthrough, Cluster: results.PassthroughCluster}, true},
-		{"200 on passthrough", ok200, results.Prediction{Route: contract.RoutePassthrough, Cluster: results.PassthroughCluster}, false},
-		{"nothing matched", contract.Expect{Status: 200}, results.Prediction{Route: results.RouteNone, Error: "no route matched"}, true},
-		{"no answer expected from the blackhole", noAnswer, blackhole, false},
-		{"blackhole asserted alone", contract.Expect{Route: contract.RouteBlackhole}, blackhole, false},
-		{"200 from the blackhole", ok200, blackhole, true},
-		{"exit 0 from the blackhole", contract.Expect{ExitCode: &exit0}, blackhole, true},
-		{"no answer on a mesh route with a 1ms timeout", noAnswer, meshRoute(time.Millisecond), true},
-		{"no answer on a mesh route without timeout (a hung host)", noAnswer, meshRoute(0), false},
-		{"no answer on passthrough (the host's business)", noAnswer, results.Prediction{Route: contract.RoutePassthrough, Cluster: results.PassthroughCluster}, false},
-		{"from with envoy headers suppressed", envoy504, suppressed, true},
-		{"status alone with envoy headers suppressed", contract.Expect{Status: 504}, suppressed, false},
-		{"from with the router's service time header", envoy504, istioDefault, false},
+		{"504 under 1s", envoy504, nil, meshRoute(999 * time.Millisecond), false},
+		{"504 at 1s", envoy504, nil, meshRoute(time.Second), true},
+		{"504 without timeout", envoy504, nil, meshRoute(0), true},
+		{"200 at 10ms", ok200, nil, meshRoute(10 * time.Millisecond), false},
+		{"200 under 10ms", ok200, nil, meshRoute(9 * time.Millisecond), true},
+		{"200 without timeout", ok200, nil, meshRoute(0), false},
+		{"from upstream under 10ms", fromHost, nil, meshRoute(time.Millisecond), true},
+		{"504 not from envoy is the host's business", contract.Expect{Status: 504}, nil, meshRoute(0), false},
+		{"from envoy on passthrough", envoy504, nil, results.Prediction{Route: contract.RoutePassthrough, Cluster: results.PassthroughCluster}, true},
+		{"200 on passthrough", ok200, nil, results.Prediction{Route: contract.RoutePassthrough, Cluster: results.PassthroughCluster}, false},
+		{"nothing matched", contract.Expect{Status: 200}, nil, results.Prediction{Route: results.RouteNone, Error: "no route matched"}, true},
+		{"no answer expected from the blackhole", noAnswer, nil, blackhole, false},
+		{"blackhole asserted alone", contract.Expect{Route: contract.RouteBlackhole}, nil, blackhole, false},
+		{"200 from the blackhole", ok200, nil, blackhole, true},
+		{"exit 0 from the blackhole", contract.Expect{ExitCode: &exit0}, nil, blackhole, true},
+		{"no answer on a mesh route with a 1ms timeout", noAnswer, nil, meshRoute(time.Millisecond), true},
+		{"no answer on a mesh route without timeout (a hung host)", noAnswer, nil, meshRoute(0), false},
+		{"no answer on passthrough (the host's business)", noAnswer, nil, results.Prediction{Route: contract.RoutePassthrough, Cluster: results.PassthroughCluster}, false},
+		{"from with envoy headers suppressed", envoy504, nil, suppressed, true},
+		{"status alone with envoy headers suppressed", contract.Expect{Status: 504}, nil, suppressed, false},
+		{"from with the router's service time header", envoy504, nil, istioDefault, false},
+		// egress-control's test.sh: a 3s VirtualService timeout, httpbin.org/delay/5, 504.
+		{"504 at 3s from a host that answers after 5s", envoy504, fiveSeconds, meshRoute(3 * time.Second), false},
+		{"504 at 3s from a host assumed to answer within 1s", envoy504, nil, meshRoute(3 * time.Second), true},
+		{"504 at 5s from a host that answers after 5s", envoy504, fiveSeconds, meshRoute(5 * time.Second), true},
+		{"200 through a 3s timeout from a host that answers after 5s", ok200, fiveSeconds, meshRoute(3 * time.Second), true},
+		{"200 without timeout from a host that answers after 5s", ok200, fiveSeconds, meshRoute(0), false},
+		{"504 from the per-try timeout alone", envoy504, nil, perTry(0, time.Millisecond), false},
+		{"504 from the per-try timeout under a long route timeout", envoy504, nil, perTry(10*time.Second, time.Millisecond), false},
+		{"502 from a direct route", contract.Expect{Status: 502, From: contract.FromEnvoy}, nil, direct502, false},
+		{"direct route asserted alone", contract.Expect{Route: contract.RouteDirect}, nil, direct502, false},
+		{"200 from a direct 502", ok200, nil, direct502, true},
+		{"from upstream on a direct route", fromHost, nil, direct502, true},
+		{"no answer from a direct route", noAnswer, nil, direct502, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			m := judge.Verify(tc.expect, tc.prediction)
+			m := judge.Verify(scenarios.Check{Expect: tc.expect, HostDelay: tc.hostDelay}, tc.prediction)
 			assert.Equal(t, tc.infeasible, len(m) > 0, "%v", m)
 		})
 	}
 }
 
 func TestVerifyAbsentFieldsAreNotAsserted(t *testing.T) {
-	assert.Empty(t, judge.Verify(contract.Expect{}, meshRoute(time.Millisecond)))
+	assert.Empty(t, judge.Verify(scenarios.Check{}, meshRoute(time.Millisecond)))
 	attempts := 0
-	m := judge.Verify(contract.Expect{Retries: &contract.Retries{Attempts: &attempts}}, meshRoute(0))
+	m := judge.Verify(scenarios.Check{Expect: contract.Expect{Retries: &contract.Retries{Attempts: &attempts}}}, meshRoute(0))
 	assert.Empty(t, m, "zero attempts matches a route without a retry policy")
 }
 
 func TestMismatchMessage(t *testing.T) {
-	m := judge.Verify(contract.Expect{Upstream: &contract.Upstream{TLS: &contract.UpstreamTLS{Mode: contract.TLSSimple}}}, results.Prediction{Route: contract.RouteMesh, TLSMode: contract.TLSDisable})
+	tls := func(t contract.UpstreamTLS) scenarios.Check {
+		return scenarios.Check{Expect: contract.Expect{Upstream: &contract.Upstream{TLS: &t}}}
+	}
+	m := judge.Verify(tls(contract.UpstreamTLS{Mode: contract.TLSSimple}), results.Prediction{Route: contract.RouteMesh, TLSMode: contract.TLSDisable})
 	if assert.Len(t, m, 1) {
 		assert.Equal(t, "expect.upstream.tls.mode: expected SIMPLE, observed DISABLE", m[0].String())
 	}
+	// An SNI alone asks for origination in any mode: a MUTUAL cluster holds it.
+	mutual := results.Prediction{Route: contract.RouteMesh, TLSMode: contract.TLSMutual, SNI: "edition.cnn.com", AutoSNI: true}
+	assert.Empty(t, judge.Verify(tls(contract.UpstreamTLS{SNI: "edition.cnn.com"}), mutual))
+	m = judge.Verify(tls(contract.UpstreamTLS{SNI: "edition.cnn.com"}), results.Prediction{Route: contract.RouteMesh, TLSMode: contract.TLSDisable})
+	assert.Equal(t, []string{"expect.upstream.tls.mode: expected TLS origination (sni edition.cnn.com), observed DISABLE",
+		"expect.upstream.tls.sni: expected edition.cnn.com, observed none"}, lines(m))
+	m = judge.Verify(scenarios.Check{Expect: contract.Expect{Status: 504, From: contract.FromEnvoy}}, meshRoute(3*time.Second))
+	assert.Equal(t, []string{"expect.status: expected 504 from envoy, observed route mesh via cluster outbound|80||h, timeout 3s: " +
+		"the route timeout 3s is too long to fire before the host answers (assumed within 1s: the check sets no hostDelay); set the check's hostDelay if the host is slower"}, lines(m))
+}
+
+func lines(m []judge.Mismatch) []string {
+	var out []string
+	for _, x := range m {
+		out = append(out, x.String())
+	}
+	return out
 }

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	networking "istio.io/api/networking/v1alpha3"
+	kubecredentials "istio.io/istio/pilot/pkg/credentials/kube"
 	"istio.io/istio/pilot/pkg/simulation"
 	"istio.io/istio/pkg/adsc"
 	istioconfig "istio.io/istio/pkg/config"
@@ -48,11 +50,15 @@ type Outcome struct {
 // SDSResult is the answer to a credentialName; Err says what went wrong.
 type SDSResult struct {
 	CredentialName string
-	// Resource is the SDS secret the sidecar's cluster names; TrustedCA is
-	// the CA istiod served in it.
+	// Resource is the SDS secret the sidecar's cluster verifies its upstream
+	// with; TrustedCA is the CA istiod served in it.
 	Resource  string
 	TrustedCA []byte
-	Err       error
+	// CertificateResource and CertificateChain are the client certificate's,
+	// for MUTUAL origination.
+	CertificateResource string
+	CertificateChain    []byte
+	Err                 error
 }
 
 // Judge applies the scenario with the live tier's own step, in namespaces of
@@ -126,10 +132,10 @@ const missingCredential = "egress-conformance-missing"
 // credentialName without a Secret must get no answer.
 func (m *Mesh) checkSDS(ctx context.Context, cfg *envconf.Config, sim *simulation.Simulation, s scenarios.Scenario, node adsc.Config, r *SDSResult) error {
 	credentialName := r.CredentialName
-	var sdsName string
+	var sdsName, certName string
 	for _, cl := range sim.Clusters {
 		if n := validationSecret(cl); strings.HasSuffix(n, "/"+credentialName+"-cacert") {
-			sdsName = n
+			sdsName, certName = n, certificateSecret(cl)
 		}
 	}
 	if sdsName == "" {
@@ -144,7 +150,7 @@ func (m *Mesh) checkSDS(ctx context.Context, cfg *envconf.Config, sim *simulatio
 		return err
 	}
 	defer func() { _ = os.RemoveAll(certDir) }()
-	if err := workloadCertDir(certDir, m.CACert, m.CAKey, s.Client.Namespace, "default"); err != nil {
+	if err := workloadCertDir(certDir, m.CACert, m.CAKey, s.Client.Namespace, s.Client.ServiceAccountName()); err != nil {
 		return err
 	}
 	secure := fmt.Sprintf("127.0.0.1:%d", m.Istiod.Ports.SecureGRPC)
@@ -154,14 +160,44 @@ func (m *Mesh) checkSDS(ctx context.Context, cfg *envconf.Config, sim *simulatio
 		return fmt.Errorf("sds: %v", err)
 	}
 	r.TrustedCA = got.GetValidationContext().GetTrustedCa().GetInlineBytes()
-	if ca := r.TrustedCA; string(ca) != string(secret.Data["cacert"]) {
-		return fmt.Errorf("sds: %s carries %d bytes of trusted CA, not the %d bytes of %s/%s key cacert", sdsName, len(ca), len(secret.Data["cacert"]), s.Client.Namespace, credentialName)
+	// What istiod should serve, read from the Secret by Istio's own rules
+	// (keys cacert or ca.crt; cert or tls.crt: pilot/pkg/credentials/kube/secrets.go).
+	root, err := kubecredentials.ExtractRoot(secret.Data)
+	if err != nil {
+		return fmt.Errorf("sds: Secret %s/%s: %v", s.Client.Namespace, credentialName, err)
+	}
+	if ca := r.TrustedCA; string(ca) != string(root.Cert) {
+		return fmt.Errorf("sds: %s carries %d bytes of trusted CA, not the %d of Secret %s/%s", sdsName, len(ca), len(root.Cert), s.Client.Namespace, credentialName)
+	}
+	if certName != "" { // mutual TLS: the client certificate comes over SDS too
+		r.CertificateResource = certName
+		if err := m.checkClientCertificate(secure, node, certDir, certName, &secret, r); err != nil {
+			return err
+		}
 	}
 	// istiod answered the existing secret within milliseconds over the same
 	// connection setup; a second of silence for the missing one is ample.
 	missing := "kubernetes://" + missingCredential + "-cacert"
 	if _, err := fetchSecret(secure, node, certDir, missing, time.Second); !errors.Is(err, errNoSecret) {
 		return fmt.Errorf("sds: %s, whose Secret does not exist, expected no answer, got: %v", missing, err)
+	}
+	return nil
+}
+
+// checkClientCertificate asks istiod for the client certificate of a MUTUAL
+// credentialName and compares it with the Secret's.
+func (m *Mesh) checkClientCertificate(secure string, node adsc.Config, certDir, certName string, secret *corev1.Secret, r *SDSResult) error {
+	got, err := fetchSecret(secure, node, certDir, certName, 10*time.Second)
+	if err != nil {
+		return fmt.Errorf("sds: %v", err)
+	}
+	want, err := kubecredentials.ExtractCertInfo(secret)
+	if err != nil {
+		return fmt.Errorf("sds: Secret %s/%s: %v", secret.Namespace, secret.Name, err)
+	}
+	r.CertificateChain = got.GetTlsCertificate().GetCertificateChain().GetInlineBytes()
+	if string(r.CertificateChain) != string(want.Cert) {
+		return fmt.Errorf("sds: %s carries %d bytes of certificate chain, not the %d of Secret %s/%s", certName, len(r.CertificateChain), len(want.Cert), secret.Namespace, secret.Name)
 	}
 	return nil
 }
@@ -177,12 +213,23 @@ func serviceEntryHosts(s scenarios.Scenario) []string {
 	return hosts
 }
 
-// credentialNames are the credentialNames of the scenario's DestinationRules.
+// credentialNames are the credentialNames of the scenario's DestinationRules,
+// for all ports or per port.
 func credentialNames(s scenarios.Scenario) []string {
 	var names []string
 	for _, o := range s.Objects() {
-		if dr, ok := istioSpec(o.Istio).(*networking.DestinationRule); ok && dr.GetTrafficPolicy().GetTls().GetCredentialName() != "" {
-			names = append(names, dr.GetTrafficPolicy().GetTls().GetCredentialName())
+		dr, ok := istioSpec(o.Istio).(*networking.DestinationRule)
+		if !ok {
+			continue
+		}
+		tls := []*networking.ClientTLSSettings{dr.GetTrafficPolicy().GetTls()}
+		for _, p := range dr.GetTrafficPolicy().GetPortLevelSettings() {
+			tls = append(tls, p.GetTls())
+		}
+		for _, t := range tls {
+			if n := t.GetCredentialName(); n != "" && !slices.Contains(names, n) {
+				names = append(names, n)
+			}
 		}
 	}
 	return names

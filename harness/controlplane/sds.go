@@ -97,3 +97,13 @@ func validationSecret(cl *cluster.Cluster) string {
 	}
 	return common.GetValidationContextSdsSecretConfig().GetName()
 }
+
+// certificateSecret is the SDS secret of the client certificate a cluster
+// presents (MUTUAL's kubernetes://<credentialName>); "" without one.
+func certificateSecret(cl *cluster.Cluster) string {
+	ctx, _ := judge.UpstreamTLSContext(cl)
+	if certs := ctx.GetCommonTlsContext().GetTlsCertificateSdsSecretConfigs(); len(certs) > 0 {
+		return certs[0].GetName()
+	}
+	return ""
+}

@@ -10,7 +10,8 @@ import (
 
 // Judge compares a curl result with the expectations a client can observe:
 // curl's exit code, status, who answered (from) and whether a sidecar route
-// carried the response (route; blackhole is "no HTTP answer"). Cluster,
+// carried the response (route; blackhole is "no HTTP answer", direct an
+// answer the sidecar made). Cluster,
 // upstream, timeout and retries are not visible to curl; the offline tier
 // asserts those.
 func Judge(e contract.Expect, r Result) []string {
@@ -30,7 +31,12 @@ func Judge(e contract.Expect, r Result) []string {
 			r.Headers.Get("Server"), strings.ToLower(UpstreamServiceTimeHeader), presence(r.Headers.Get(UpstreamServiceTimeHeader) != "")))
 	}
 	observedRoute := contract.RoutePassthrough
-	if r.ThroughEnvoyRoute() {
+	switch {
+	case e.Route == contract.RouteDirect && r.AnsweredByEnvoy():
+		// A sidecar-made answer: curl cannot tell a direct_response from
+		// another answer the sidecar made (a timeout's 504); the status can.
+		observedRoute = contract.RouteDirect
+	case r.ThroughEnvoyRoute():
 		observedRoute = contract.RouteMesh
 	}
 	if e.Route != "" && e.Route != observedRoute {

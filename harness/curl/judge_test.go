@@ -86,3 +86,20 @@ func TestJudgeNoResponse(t *testing.T) {
 	assert.Regexp(t, `^route: expected no HTTP response, observed 200 `, Judge(contract.Expect{Route: contract.RouteBlackhole}, captured(t, "https-200"))[0])
 	assert.Equal(t, "none", captured(t, "https-blackhole-35").From())
 }
+
+// TestJudgeDirectResponse: REGISTRY_ONLY's block_all answers plain HTTP to an
+// unknown host with a 502 the sidecar makes itself (Istio httproute.go,
+// buildCatchAllVirtualHost; tests/integration/telemetry/policy/traffic_registry_only_test.go
+// expects 502). The capture stands in for it: a local server answering as
+// Envoy's direct_response does (server: envoy, no service time, no body), to
+// the harness's own curl command line.
+func TestJudgeDirectResponse(t *testing.T) {
+	direct := captured(t, "http-502-envoy-direct")
+	blocked := contract.Expect{Status: 502, From: contract.FromEnvoy, Route: contract.RouteDirect}
+	assert.Empty(t, Judge(blocked, direct))
+	assert.Equal(t, []string{
+		"status: expected 502, observed 200",
+		`from: expected envoy, observed upstream (server: "envoy", x-envoy-upstream-service-time present)`,
+		"route: expected direct, observed mesh (envoy-made headers present)",
+	}, Judge(blocked, captured(t, "http-200-upstream-via-mesh-route")))
+}

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"istio.io/istio/pilot/pkg/simulation"
 
@@ -55,4 +56,19 @@ func call(c scenarios.Check) (simulation.Call, error) {
 		Sni:        sni,
 		CallMode:   simulation.CallModeOutbound,
 	}, nil
+}
+
+// sniFromHost is what Envoy's auto_sni sends for a Host header: the host
+// without its port, and nothing for an IP address (envoy
+// source/common/router/router.cc, Filter::decodeHeaders: parseAuthority,
+// is_ip_address_).
+func sniFromHost(hostHeader string) string {
+	host := hostHeader
+	if h, _, err := net.SplitHostPort(hostHeader); err == nil {
+		host = h
+	}
+	if net.ParseIP(strings.Trim(host, "[]")) != nil {
+		return ""
+	}
+	return host
 }

@@ -62,6 +62,14 @@ func predict(sim *simulation.Simulation, c scenarios.Check) (p results.Predictio
 	}
 	p.Headers = responseHeaders(sim, res)
 	if r := matchedRoute(sim, res); r != nil {
+		if dr := r.GetDirectResponse(); dr != nil {
+			// Answered by the sidecar itself, with no cluster: REGISTRY_ONLY's
+			// block_all virtual host is one, a 502 for a host no registry knows
+			// (Istio pilot/pkg/networking/core/httproute.go, buildCatchAllVirtualHost;
+			// sidecar_simulation_test.go TestPassthroughTraffic; Istio's
+			// simulation leaves ClusterMatched empty for it, pilot/pkg/simulation/traffic.go Run).
+			p.Route, p.DirectStatus = contract.RouteDirect, int(dr.GetStatus())
+		}
 		p.Timeout = r.GetRoute().GetTimeout().AsDuration()
 		if rp := r.GetRoute().GetRetryPolicy(); rp != nil {
 			p.Retries = &results.PredictedRetries{
@@ -73,7 +81,11 @@ func predict(sim *simulation.Simulation, c scenarios.Check) (p results.Predictio
 	}
 	if cl := xdstest.ExtractCluster(res.ClusterMatched, sim.Clusters); cl != nil {
 		p.UpstreamHost, p.UpstreamPort = firstEndpoint(cl)
-		p.TLSMode, p.SNI, err = upstreamTLS(cl)
+		tls, err := upstreamTLS(cl, sniFromHost(in.HostHeader))
+		if err != nil {
+			return p, err
+		}
+		p.TLSMode, p.SNI, p.AutoSNI, p.AutoSANValidation = tls.mode, tls.sni, tls.autoSNI, tls.autoSAN
 	}
 	return p, err
 }

@@ -11,14 +11,11 @@ import (
 	"istio-egress-conformance/scenarios/contract"
 )
 
-// Bounds that make a status expectation infeasible under a route timeout: an
-// envoy-made 504 needs a timeout short enough to fire against a host that
-// answers (under 1s), and an answer from the host needs one long enough for a
-// TLS handshake and a response (10ms or more).
-const (
-	MaxTimeoutFor504 = time.Second
-	MinTimeoutFor200 = 10 * time.Millisecond
-)
+// MinTimeoutFor200 is the shortest timeout an answer from the host can beat:
+// a TLS handshake and a response take 10ms or more. (An envoy-made 504 needs
+// a timeout shorter than the host's answer: the check's hostDelay, by default
+// contract.DefaultHostDelay.)
+const MinTimeoutFor200 = 10 * time.Millisecond
 
 // Mismatch is one expectation that the prediction contradicts.
 type Mismatch struct {
@@ -37,8 +34,9 @@ func (m Mismatch) String() string {
 	return s
 }
 
-// Verify compares every expectation present with the prediction.
-func Verify(e contract.Expect, p results.Prediction) []Mismatch {
+// Verify compares every expectation of the check present with the prediction.
+func Verify(c scenarios.Check, p results.Prediction) []Mismatch {
+	e := c.Expect
 	var out []Mismatch
 	diff := func(field, want, got string) {
 		if want != "" && want != got {
@@ -52,9 +50,12 @@ func Verify(e contract.Expect, p results.Prediction) []Mismatch {
 		if u.Port != 0 {
 			diff("upstream.port", strconv.Itoa(u.Port), strconv.Itoa(p.UpstreamPort))
 		}
-		diff("upstream.tls.mode", u.TLS.TLSMode(), p.TLSMode)
-		if u.TLS != nil {
-			diff("upstream.tls.sni", u.TLS.SNI, p.SNI)
+		if t := u.TLS; t != nil {
+			diff("upstream.tls.mode", t.Mode, p.TLSMode)
+			if t.Mode == "" && t.SNI != "" && p.TLSMode == contract.TLSDisable {
+				out = append(out, Mismatch{Field: "upstream.tls.mode", Expected: "TLS origination (sni " + t.SNI + ")", Observed: p.TLSMode})
+			}
+			diff("upstream.tls.sni", t.SNI, p.SNI)
 		}
 	}
 	if e.Timeout != nil {
@@ -73,18 +74,21 @@ func Verify(e contract.Expect, p results.Prediction) []Mismatch {
 		}
 		diff("retries.retryOn", r.RetryOn, got.RetryOn)
 	}
-	return append(out, feasibility(e, p)...)
+	return append(out, feasibility(c, p)...)
 }
 
 // feasibility fails status, from and exitCode expectations that cannot hold
 // under the predicted mechanism, whatever the live host does.
-func feasibility(e contract.Expect, p results.Prediction) []Mismatch {
+func feasibility(c scenarios.Check, p results.Prediction) []Mismatch {
+	e := c.Expect
 	var out []Mismatch
 	infeasible := func(field, want, why string) {
 		out = append(out, Mismatch{Field: field, Expected: want, Observed: describe(p), Why: why})
 	}
 	switch p.Route {
 	case contract.RouteMesh, contract.RoutePassthrough:
+	case contract.RouteDirect:
+		return append(out, directFeasibility(e, p)...)
 	case contract.RouteBlackhole:
 		if e.Status != 0 || e.From != "" || e.ExitCode != nil && *e.ExitCode == 0 {
 			infeasible("status", "an HTTP answer", "the sidecar sends the connection to the BlackHoleCluster and closes it, so no HTTP answer comes back")
@@ -93,7 +97,7 @@ func feasibility(e contract.Expect, p results.Prediction) []Mismatch {
 	default:
 		if e.Route == "" {
 			// A check that does not assert the route still needs the request to go somewhere.
-			infeasible("route", "a mesh or passthrough route", "the request matches no route, so no expectation can hold")
+			infeasible("route", "a mesh, passthrough or direct route", "the request matches no route, so no expectation can hold")
 		}
 		return out
 	}
@@ -105,19 +109,60 @@ func feasibility(e contract.Expect, p results.Prediction) []Mismatch {
 	}
 	wantsTimeout := e.Status == 504 && e.From == contract.FromEnvoy
 	answered := e.Status >= 200 && e.Status < 300 || e.From == contract.FromUpstream
+	fires, which := firstTimeout(p)
+	delay := c.AnswerDelay()
 	switch {
-	case wantsTimeout && p.Timeout == 0:
-		infeasible("status", "504 from envoy", "the matched route has no timeout, so the sidecar cannot time out")
-	case wantsTimeout && p.Timeout >= MaxTimeoutFor504:
-		infeasible("status", "504 from envoy", fmt.Sprintf("the route timeout %s is too long to fire before the host answers (needs under %s)", p.Timeout, MaxTimeoutFor504))
-	case answered && p.Timeout > 0 && p.Timeout < MinTimeoutFor200:
-		infeasible("status", expectedAnswer(e), fmt.Sprintf("the route timeout %s fires before any host can answer (needs %s or more)", p.Timeout, MinTimeoutFor200))
+	case wantsTimeout && fires == 0:
+		infeasible("status", "504 from envoy", "the matched route has no timeout (route or per try), so the sidecar cannot time out")
+	case wantsTimeout && fires >= delay:
+		infeasible("status", "504 from envoy", fmt.Sprintf("the %s %s is too long to fire before the host answers (%s); set the check's hostDelay if the host is slower", which, fires, hostDelayText(c)))
+	case answered && fires > 0 && fires < MinTimeoutFor200:
+		infeasible("status", expectedAnswer(e), fmt.Sprintf("the %s %s fires before any host can answer (needs %s or more)", which, fires, MinTimeoutFor200))
+	case answered && fires > 0 && c.HostDelay != nil && fires <= delay:
+		infeasible("status", expectedAnswer(e), fmt.Sprintf("the %s %s fires before the host answers (%s)", which, fires, hostDelayText(c)))
 	}
 	if e.From != "" && p.Headers != nil && !p.Headers.UpstreamServiceTime {
 		infeasible("from", e.From, "the router suppresses x-envoy-upstream-service-time, so an upstream answer cannot be told from one the sidecar made")
 	}
 	if e.ExitCode != nil && *e.ExitCode != 0 && p.Timeout > 0 && p.Timeout < curl.DefaultMaxTime {
 		infeasible("exitCode", strconv.Itoa(*e.ExitCode), fmt.Sprintf("on a mesh route the sidecar answers itself (a 503 or 504) at the latest when the route timeout %s fires, before curl gives up", p.Timeout))
+	}
+	return out
+}
+
+// firstTimeout is the timeout that fires first on the matched route: the
+// route's, or the per-try one, which Envoy answers with a 504 once the tries
+// are spent (envoy config/route/v3/route_components.proto, RetryPolicy.per_try_timeout;
+// Istio sets both from the VirtualService: pilot/pkg/networking/core/route/route.go and route/retry/retry.go).
+func firstTimeout(p results.Prediction) (time.Duration, string) {
+	fires, which := p.Timeout, "route timeout"
+	if r := p.Retries; r != nil && r.PerTryTimeout > 0 && (fires == 0 || r.PerTryTimeout < fires) {
+		fires, which = r.PerTryTimeout, "per-try timeout"
+	}
+	return fires, which
+}
+
+func hostDelayText(c scenarios.Check) string {
+	if c.HostDelay == nil {
+		return fmt.Sprintf("assumed within %s: the check sets no hostDelay", contract.DefaultHostDelay)
+	}
+	return "hostDelay " + c.HostDelay.String()
+}
+
+// directFeasibility judges a request the sidecar answers itself (Envoy's
+// direct_response): its status is the route's, it comes from envoy, and
+// curl gets an answer.
+func directFeasibility(e contract.Expect, p results.Prediction) []Mismatch {
+	var out []Mismatch
+	why := fmt.Sprintf("the sidecar answers this request itself with %d (direct_response)", p.DirectStatus)
+	if e.Status != 0 && e.Status != p.DirectStatus {
+		out = append(out, Mismatch{Field: "status", Expected: strconv.Itoa(e.Status), Observed: describe(p), Why: why})
+	}
+	if e.From == contract.FromUpstream {
+		out = append(out, Mismatch{Field: "from", Expected: e.From, Observed: describe(p), Why: why})
+	}
+	if e.ExitCode != nil && *e.ExitCode != 0 {
+		out = append(out, Mismatch{Field: "exitCode", Expected: strconv.Itoa(*e.ExitCode), Observed: describe(p), Why: why})
 	}
 	return out
 }
@@ -142,7 +187,7 @@ func describe(p results.Prediction) string {
 // scenario and the check.
 func Verdict(s scenarios.Scenario, c scenarios.Check, p results.Prediction, d time.Duration) results.CheckResult {
 	res := results.CheckResult{Scenario: s.Name, Check: c.Name, URL: c.URL, Expect: c.Expect, Prediction: &p, Duration: d}
-	for _, m := range Verify(c.Expect, p) {
+	for _, m := range Verify(c, p) {
 		res.Failures = append(res.Failures, fmt.Sprintf("scenario %s, check %s: %s", s.Name, c.Name, m))
 	}
 	res.Passed = len(res.Failures) == 0

@@ -116,6 +116,18 @@ func (r *Run) scenarios() []scenarios.Scenario {
 	return ss
 }
 
+// runnable are the catalog's entries this run runs: loaded, and not needing
+// another external host than the run's (cannotRun).
+func (r *Run) runnable() []scenarios.Entry {
+	var out []scenarios.Entry
+	for _, e := range r.catalog {
+		if e.Err == nil && r.cannotRun(e.Scenario) == "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 func withUniqueNamespaces(catalog []scenarios.Entry, runID string) []scenarios.Entry {
 	out := make([]scenarios.Entry, len(catalog))
 	for i, e := range catalog {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -17,11 +18,17 @@ import (
 	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/preflight"
 	"istio-egress-conformance/scenarios"
+	"istio-egress-conformance/scenarios/contract"
 )
 
 func TestHostsCoverURLsAndSNI(t *testing.T) {
-	assert.Equal(t, []string{"www.tetrate.io", "tetrate.io"}, Hosts(scenarios.Builtin()),
+	seed, err := scenarios.BuiltinNamed("tetrate-https-egress")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"www.tetrate.io", "tetrate.io"}, Hosts([]scenarios.Entry{{Scenario: seed}}),
 		"the hermetic certificate must cover the URL host and the DestinationRule's SNI")
+	hermetic := New(config.Config{External: config.ExternalHermetic}, preflight.Report{}, scenarios.Builtin(), io.Discard)
+	assert.Equal(t, []string{"www.google.com", "edition.cnn.com", "en.wikipedia.org", "de.wikipedia.org", "www.tetrate.io", "tetrate.io"},
+		Hosts(hermetic.runnable()), "a hermetic run serves the hosts of the scenarios it runs, not those that need the real ones")
 }
 
 func TestPhasePrintsWhatAndHowLong(t *testing.T) {
@@ -47,14 +54,14 @@ func TestPhaseTurnsAPanicIntoTheStepsError(t *testing.T) {
 func TestKeptMessageSaysHowToRemove(t *testing.T) {
 	r := New(config.Config{RunID: "abcd1234"}, preflight.Report{Mode: preflight.ModeExisting}, scenarios.Builtin(), io.Discard)
 	assert.Equal(t, "objects labelled egress-conformance.io/run-id=abcd1234 kept; remove them with: make sweep RUN_ID=abcd1234, or by hand: "+
-		"kubectl delete sidecar.networking.istio.io,destinationrule.networking.istio.io,virtualservice.networking.istio.io,serviceentry.networking.istio.io,namespaces -A -l egress-conformance.io/run-id=abcd1234",
+		"kubectl delete rolebinding.rbac.authorization.k8s.io,role.rbac.authorization.k8s.io,secret,destinationrule.networking.istio.io,service,virtualservice.networking.istio.io,serviceentry.networking.istio.io,sidecar.networking.istio.io,namespaces -A -l egress-conformance.io/run-id=abcd1234",
 		r.KeptMessage())
 	original := "corefile"
 	r.corefile, r.installedIstio = &original, true
 	assert.Equal(t, "objects labelled egress-conformance.io/run-id=abcd1234 kept; remove them with: make sweep RUN_ID=abcd1234, or by hand: "+
 		"restore CoreDNS from the egress-conformance.io/original-corefile annotation of kube-system/coredns and remove the egress-conformance.io/restarted-for-run annotation from its Deployment's pod template; "+
 		"then go tool helm uninstall istiod istio-base -n istio-system; "+
-		"then kubectl delete sidecar.networking.istio.io,destinationrule.networking.istio.io,virtualservice.networking.istio.io,serviceentry.networking.istio.io,namespaces -A -l egress-conformance.io/run-id=abcd1234",
+		"then kubectl delete rolebinding.rbac.authorization.k8s.io,role.rbac.authorization.k8s.io,secret,destinationrule.networking.istio.io,service,virtualservice.networking.istio.io,serviceentry.networking.istio.io,sidecar.networking.istio.io,namespaces -A -l egress-conformance.io/run-id=abcd1234",
 		r.KeptMessage())
 	r.kind = &cluster.Kind{Name: "nightly"}
 	assert.Equal(t, `kind cluster "nightly" kept; remove it with: go tool kind delete cluster --name nightly`, r.KeptMessage())
@@ -104,7 +111,7 @@ func TestTeardownPlans(t *testing.T) {
 		return r
 	}
 	const (
-		fixtures   = "delete Sidecar, DestinationRule, VirtualService, ServiceEntry labelled egress-conformance.io/run-id=abcd1234"
+		fixtures   = "delete RoleBinding, Role, Secret, DestinationRule, Service, VirtualService, ServiceEntry, Sidecar labelled egress-conformance.io/run-id=abcd1234"
 		namespaces = "delete namespaces labelled egress-conformance.io/run-id=abcd1234"
 		helm       = "helm uninstall the releases labelled egress-conformance.io/run-id=abcd1234"
 	)
@@ -131,7 +138,9 @@ func TestTeardownPlans(t *testing.T) {
 }
 
 func TestScenarioTeardownPlanSelectsTheScenario(t *testing.T) {
-	r := New(config.Config{RunID: "abcd1234"}, preflight.Report{Mode: preflight.ModeExisting}, scenarios.Builtin(), io.Discard)
+	seed, err := scenarios.BuiltinNamed("tetrate-https-egress")
+	require.NoError(t, err)
+	r := New(config.Config{RunID: "abcd1234"}, preflight.Report{Mode: preflight.ModeExisting}, []scenarios.Entry{{ID: seed.Name, Scenario: seed}}, io.Discard)
 	var names []string
 	for _, s := range r.scenarioTeardownPlan(envconf.New(), r.scenarios()[0]) {
 		names = append(names, s.name)
@@ -144,11 +153,15 @@ func TestScenarioTeardownPlanSelectsTheScenario(t *testing.T) {
 
 func TestUniqueNamespacesRenameTheCatalog(t *testing.T) {
 	r := New(config.Config{RunID: "abcd1234", UniqueNamespaces: true}, preflight.Report{}, scenarios.Builtin(), io.Discard)
-	var clients []string
+	var clients, want []string
 	for _, s := range r.scenarios() {
 		clients = append(clients, s.Client.Namespace)
 	}
-	assert.Equal(t, []string{"tetrate-abcd1234", "tetrate-abcd1234", "egress-other-abcd1234", "egress-registry-only-abcd1234"}, clients)
+	for _, e := range scenarios.Builtin() {
+		want = append(want, e.Scenario.Client.Namespace+"-abcd1234")
+	}
+	assert.Equal(t, want, clients)
+	assert.Contains(t, clients, "egress-registry-only-abcd1234")
 	assert.Equal(t, "egress-external-abcd1234", r.serverNamespace())
 	assert.Equal(t, "egress-external", New(config.Config{RunID: "abcd1234"}, preflight.Report{}, nil, io.Discard).serverNamespace())
 }
@@ -166,4 +179,33 @@ func TestHelmUninstallStepFindsReleasesByLabel(t *testing.T) {
 		"/bin/helm uninstall istiod --namespace istio-system --wait --timeout 5m --kubeconfig /kc",
 		"/bin/helm uninstall istio-base --namespace istio-system --wait --timeout 5m --kubeconfig /kc",
 	}, rec.Lines())
+}
+
+// TestSlowHostChecksNeedTheRealHost: stock nginx cannot take hostDelay, so the
+// hermetic run skips such a check with a line naming hostDelay; the internet
+// run makes it (egress-control's httpbin.org/delay/5 answers after 5s).
+func TestSlowHostChecksNeedTheRealHost(t *testing.T) {
+	slow := scenarios.Check{Name: "timeout-fires", HostDelay: &contract.Duration{Duration: 5 * time.Second}}
+	hermetic := &Run{Cfg: config.Config{External: config.ExternalHermetic}}
+	assert.Equal(t, "hostDelay 5s: the hermetic host answers at once and cannot be slow; run it with E2E_EXTERNAL=internet", hermetic.cannotServe(slow))
+	assert.Empty(t, hermetic.cannotServe(scenarios.Check{Name: "fast"}))
+	internet := &Run{Cfg: config.Config{External: config.ExternalInternet}}
+	assert.Empty(t, internet.cannotServe(slow))
+}
+
+// TestExternalLabelSelectsTheRuns: a scenario labelled external: internet
+// needs the real hosts, one labelled hermetic the run's own server; another
+// value (a doc's own mTLS server) no live run provides.
+func TestExternalLabelSelectsTheRuns(t *testing.T) {
+	hermetic := &Run{Cfg: config.Config{External: config.ExternalHermetic}}
+	internet := &Run{Cfg: config.Config{External: config.ExternalInternet}}
+	needs := func(v string) scenarios.Scenario {
+		return scenarios.Scenario{Labels: map[string]string{ExternalLabel: v}}
+	}
+	assert.Empty(t, hermetic.cannotRun(scenarios.Scenario{}))
+	assert.Empty(t, hermetic.cannotRun(needs("hermetic")))
+	assert.Equal(t, "label external: internet: it runs with E2E_EXTERNAL=internet, this run has hermetic", hermetic.cannotRun(needs("internet")))
+	assert.Equal(t, "label external: hermetic: it runs with E2E_EXTERNAL=hermetic, this run has internet", internet.cannotRun(needs("hermetic")))
+	assert.Empty(t, internet.cannotRun(needs("internet")))
+	assert.Equal(t, "label external: mtls-server: no live run provides that host; the offline and control-plane tiers run it", internet.cannotRun(needs("mtls-server")))
 }

@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
+	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/converge"
 	"istio-egress-conformance/harness/curl"
 	"istio-egress-conformance/harness/results"
@@ -66,6 +67,16 @@ func (r *Run) Feature(e scenarios.Entry) features.Feature {
 	s := e.Scenario
 	for k, v := range s.Labels {
 		b = b.WithLabel(k, v)
+	}
+	if why := r.cannotRun(s); why != "" {
+		return b.Assess("skipped", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			line := fmt.Sprintf("scenario %s skipped: %s", s.Name, why)
+			for _, c := range s.Checks {
+				r.record(results.CheckResult{Scenario: s.Name, Check: c.Name, URL: c.URL, Expect: c.Expect, Skipped: true, Failures: []string{line}})
+			}
+			t.Skip(line)
+			return ctx
+		}).Feature()
 	}
 	b = b.Setup(func(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
 		if err := r.phase("scenario "+s.Name+": client and fixtures", func() error { return r.setupScenario(ctx, cfg, s) }); err != nil {
@@ -121,7 +132,8 @@ func (r *Run) applyScenario(ctx context.Context, cfg *envconf.Config, s scenario
 	if r.ca != nil {
 		ca = r.ca.CertPEM
 	}
-	objs := workload.ClientObjects(workload.ClientOptions{Namespace: s.Client.Namespace, Image: r.Cfg.ClientImage, Labels: owner, CA: ca})
+	objs := workload.ClientObjects(workload.ClientOptions{Namespace: s.Client.Namespace, Image: r.Cfg.ClientImage, Labels: owner, CA: ca,
+		PodLabels: s.Client.Labels, ServiceAccount: s.Client.ServiceAccountName()})
 	if err := createAll(ctx, res, objs); err != nil {
 		return err
 	}
@@ -211,10 +223,18 @@ func (r *Run) teardownScenario(ctx context.Context, cfg *envconf.Config, s scena
 
 // assess runs one check until it converges, printing every attempt on failure.
 func (r *Run) assess(ctx context.Context, t *testing.T, cfg *envconf.Config, s scenarios.Scenario, c scenarios.Check) {
+	if why := r.cannotServe(c); why != "" {
+		line := fmt.Sprintf("scenario %s, check %s skipped: %s", s.Name, c.Name, why)
+		r.record(results.CheckResult{Scenario: s.Name, Check: c.Name, URL: c.URL, Expect: c.Expect, Skipped: true, Failures: []string{line}})
+		t.Skip(line)
+	}
 	res := cfg.Client().Resources()
 	opts := curl.Options{Method: c.Method}
 	if r.Hermetic() {
 		opts.CACert = workload.CAFile
+	}
+	if c.HostDelay != nil {
+		opts.MaxTime = c.HostDelay.Duration + curl.DefaultMaxTime // curl must outwait the slow host
 	}
 	argv := curl.Command(c.URL, opts)
 	var outcome results.Convergence
@@ -245,6 +265,34 @@ func (r *Run) assess(ctx context.Context, t *testing.T, cfg *envconf.Config, s s
 		t.Error(msg)
 	}
 	r.record(verdict)
+}
+
+// ExternalLabel is the scenario label that says which external host a
+// scenario needs: hermetic (the run's own server), internet (the real hosts),
+// or another value that no live run provides (a doc's own server, say).
+const ExternalLabel = "external"
+
+// cannotRun says why this run cannot run the scenario at all; "" when it can.
+func (r *Run) cannotRun(s scenarios.Scenario) string {
+	want := s.Labels[ExternalLabel]
+	switch {
+	case want == "" || want == r.Cfg.External:
+		return ""
+	case want == config.ExternalHermetic || want == config.ExternalInternet:
+		return fmt.Sprintf("label external: %s: it runs with E2E_EXTERNAL=%s, this run has %s", want, want, r.Cfg.External)
+	}
+	return fmt.Sprintf("label external: %s: no live run provides that host; the offline and control-plane tiers run it", want)
+}
+
+// cannotServe says why this run cannot make the check's request as the check
+// means it; "" when it can. The hermetic host (stock nginx) answers at once:
+// it has no way to take hostDelay, so a check that depends on a slow host
+// runs only against the real one (E2E_EXTERNAL=internet).
+func (r *Run) cannotServe(c scenarios.Check) string {
+	if c.HostDelay != nil && r.Hermetic() {
+		return fmt.Sprintf("hostDelay %s: the hermetic host answers at once and cannot be slow; run it with E2E_EXTERNAL=internet", c.HostDelay)
+	}
+	return ""
 }
 
 // execCurl runs curl in the client container. curl's own exit code is part of

@@ -12,10 +12,12 @@ import (
 	"istio.io/istio/pilot/pkg/model"
 	"istio.io/istio/pilot/pkg/networking/core"
 	"istio.io/istio/pilot/pkg/simulation"
+	"istio.io/istio/pilot/test/xds"
 	istioconfig "istio.io/istio/pkg/config"
 	"istio.io/istio/pkg/config/mesh"
 	istiolog "istio.io/istio/pkg/log"
 	"istio.io/istio/pkg/test"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/judge"
@@ -36,14 +38,19 @@ func Predict(s scenarios.Scenario) ([]results.Prediction, error) {
 	// their informers on its cleanup; test.Wrap turns both into an error and a
 	// return, so the engine is an ordinary function.
 	err := test.Wrap(func(t test.Failer) {
-		gen := core.NewConfigGenTest(t, core.TestOptions{Configs: configs, MeshConfig: meshConfig()})
+		gen := configGen(t, configs, kubernetesObjects(s))
+		// The client pod's labels, which workloadSelectors match (Istio
+		// pilot/pkg/model/sidecar.go, SidecarScope.DestinationRule;
+		// push_context.go getSidecarScope), and its service account.
+		labels := workload.ClientLabels(s.Client.Labels)
 		proxy := gen.SetupProxy(&model.Proxy{
 			ConfigNamespace: s.Client.Namespace,
-			Labels:          workload.ClientLabels(),
+			Labels:          labels,
 			Metadata: &model.NodeMetadata{
-				Namespace:    s.Client.Namespace,
-				Labels:       workload.ClientLabels(),
-				IstioVersion: config.DefaultIstioVersion,
+				Namespace:      s.Client.Namespace,
+				Labels:         labels,
+				ServiceAccount: s.Client.ServiceAccountName(),
+				IstioVersion:   config.DefaultIstioVersion,
 			},
 		})
 		var err error
@@ -57,11 +64,26 @@ func Predict(s scenarios.Scenario) ([]results.Prediction, error) {
 	return predictions, nil
 }
 
-// quietIstioLogs keeps Istio's informer chatter (dozens of info lines per
-// scenario) out of test output; its warnings and errors still show.
+// configGen is Istio's config generator over the scenario's objects. Istio
+// objects go to its config store; Kubernetes objects, when there are any, to
+// the fake Kubernetes registry Istio's own tests use (pilot/test/xds/fake.go,
+// NewFakeDiscoveryServer, as pilot/pkg/networking/core/sidecar_simulation_test.go
+// TestExternalNameServices does): Services become mesh services, an
+// ExternalName one an alias of the host it names, as in istiod.
+func configGen(t test.Failer, configs []istioconfig.Config, kube []runtime.Object) *core.ConfigGenTest {
+	if len(kube) == 0 {
+		return core.NewConfigGenTest(t, core.TestOptions{Configs: configs, MeshConfig: meshConfig()})
+	}
+	return xds.NewFakeDiscoveryServer(t, xds.FakeOptions{Configs: configs, KubernetesObjects: kube, MeshConfig: meshConfig()}).ConfigGenTest
+}
+
+// quietIstioLogs keeps Istio's informer chatter out of test output: dozens
+// of info lines per scenario, and errors that its fake Kubernetes registry
+// logs about its own setup (CRD version annotations, a config source that
+// never syncs). What goes wrong in the translation comes back as an error.
 func quietIstioLogs() {
 	for _, scope := range istiolog.Scopes() {
-		scope.SetOutputLevel(istiolog.WarnLevel)
+		scope.SetOutputLevel(istiolog.NoneLevel)
 	}
 }
 
@@ -80,6 +102,18 @@ func meshConfig() *meshconfig.MeshConfig {
 		panic("chart-mesh.yaml, embedded: " + err.Error()) // a broken build, caught by every test
 	}
 	return m
+}
+
+// kubernetesObjects are the scenario's Kubernetes objects, as istiod would
+// read them from the API server.
+func kubernetesObjects(s scenarios.Scenario) []runtime.Object {
+	var out []runtime.Object
+	for _, o := range s.Objects() {
+		if o.Istio == nil {
+			out = append(out, o.Object)
+		}
+	}
+	return out
 }
 
 func istioConfigs(s scenarios.Scenario) []istioconfig.Config {

@@ -24,15 +24,25 @@ type Prediction struct {
 	FilterChain string
 	RouteConfig string
 	VirtualHost string
-	// Route is passthrough, mesh, blackhole, or none when the request matched nothing.
-	Route   string
-	Cluster string
+	// Route is passthrough, mesh, blackhole, direct, or none when the request matched nothing.
+	Route string
+	// DirectStatus is the status of a direct route (Envoy's direct_response).
+	DirectStatus int
+	Cluster      string
 	// UpstreamHost and UpstreamPort come from the cluster's endpoints.
 	UpstreamHost string
 	UpstreamPort int
-	// TLSMode is SIMPLE when the sidecar originates TLS, DISABLE when not.
+	// TLSMode is SIMPLE, MUTUAL or ISTIO_MUTUAL when the sidecar originates
+	// TLS (with no client certificate, another one, or Istio's own), DISABLE when not.
 	TLSMode string
-	SNI     string
+	// SNI is what the sidecar sends: the cluster's static sni, or, with
+	// AutoSNI, the request's Host.
+	SNI string
+	// AutoSNI and AutoSANValidation are Envoy's auto_sni and
+	// auto_san_validation on the cluster: the SNI, and the name the server
+	// certificate must carry, come from the request's Host.
+	AutoSNI           bool
+	AutoSANValidation bool
 	// Timeout is the route timeout; zero means none (Envoy waits indefinitely).
 	Timeout time.Duration
 	Retries *PredictedRetries
@@ -58,6 +68,12 @@ func (p Prediction) String() string {
 		if p.SNI != "" {
 			s += " sni " + p.SNI
 		}
+		if p.AutoSNI {
+			s += " (auto_sni: the Host)"
+		}
+	}
+	if p.Route == contract.RouteDirect {
+		s += fmt.Sprintf(", answered by the sidecar with %d", p.DirectStatus)
 	}
 	if p.Route == contract.RouteMesh {
 		s += ", timeout " + DurationOrNone(p.Timeout)

@@ -27,15 +27,24 @@ type ClientOptions struct {
 	Image     string
 	// Labels mark ownership (the run id) on every object.
 	Labels map[string]string
+	// PodLabels are the scenario's client.labels, added to the pod's own.
+	PodLabels map[string]string
+	// ServiceAccount is the pod's; one other than default is created here.
+	ServiceAccount string
 	// CA, when set (hermetic mode), is mounted for curl and offered to the sidecar.
 	CA []byte
 }
 
 // ClientObjects are the client namespace's objects, in creation order:
-// namespace (sidecar injection on), CA config (hermetic mode), then the pod.
+// namespace (sidecar injection on), the service account (unless default), CA
+// config (hermetic mode), then the pod.
 func ClientObjects(o ClientOptions) []Object {
 	objs := []Object{PlainNamespace(o.Namespace, labels.Merge(o.Labels, map[string]string{"istio-injection": "enabled"}))}
 	pod := clientPod(o)
+	if sa := pod.Spec.ServiceAccountName; sa != defaultServiceAccount {
+		objs = append(objs, &corev1.ServiceAccount{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"},
+			ObjectMeta: metav1.ObjectMeta{Name: sa, Namespace: o.Namespace, Labels: o.Labels}})
+	}
 	if o.CA != nil {
 		meta := metav1.ObjectMeta{Name: CASecretName, Namespace: o.Namespace, Labels: o.Labels}
 		objs = append(objs,
@@ -57,7 +66,7 @@ func clientPod(o ClientOptions) *corev1.Pod {
 		ObjectMeta: metav1.ObjectMeta{
 			Name:      ClientPodName,
 			Namespace: o.Namespace,
-			Labels:    labels.Merge(o.Labels, ClientLabels()),
+			Labels:    labels.Merge(o.Labels, ClientLabels(o.PodLabels)),
 			Annotations: map[string]string{
 				// curl must not run before the sidecar can route it.
 				"proxy.istio.io/config": "holdApplicationUntilProxyStarts: true",
@@ -67,7 +76,7 @@ func clientPod(o ClientOptions) *corev1.Pod {
 			// What the ServiceAccount admission plugin would fill in, said
 			// outright: Istio's injected token volume needs it, and an API
 			// server without that plugin (the control-plane tier's) leaves it empty.
-			ServiceAccountName:            "default",
+			ServiceAccountName:            orDefault(o.ServiceAccount, defaultServiceAccount),
 			TerminationGracePeriodSeconds: ptr(int64(1)),
 			Containers: []corev1.Container{{
 				Name:    ClientContainer,
@@ -87,6 +96,16 @@ func HasSidecar(pod *corev1.Pod) bool {
 		}
 	}
 	return false
+}
+
+// defaultServiceAccount is what every namespace has.
+const defaultServiceAccount = "default"
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 func ptr[T any](v T) *T { return &v }

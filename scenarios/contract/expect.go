@@ -5,6 +5,8 @@
 // validation in their builds.
 package contract
 
+import "time"
+
 // Expect lists what a check asserts. Every field is optional; a zero value
 // means "not asserted".
 type Expect struct {
@@ -12,8 +14,10 @@ type Expect struct {
 	Status int `yaml:"status" json:"status,omitempty"`
 	// From says who answered: "envoy" (the sidecar) or "upstream" (the host).
 	From string `yaml:"from" json:"from,omitempty"`
-	// Route is "passthrough" (PassthroughCluster), "mesh" (a mesh route) or
-	// "blackhole" (BlackHoleCluster: the sidecar drops the connection).
+	// Route is "passthrough" (PassthroughCluster), "mesh" (a mesh route),
+	// "blackhole" (BlackHoleCluster: the sidecar drops the connection) or
+	// "direct" (a route the sidecar answers itself: Envoy's direct_response,
+	// such as REGISTRY_ONLY's block_all 502).
 	Route    string    `yaml:"route" json:"route,omitempty"`
 	Cluster  string    `yaml:"cluster" json:"cluster,omitempty"`
 	Upstream *Upstream `yaml:"upstream" json:"upstream,omitempty"`
@@ -40,9 +44,13 @@ type Upstream struct {
 
 // UpstreamTLS is the TLS the sidecar originates towards the upstream.
 type UpstreamTLS struct {
-	// Mode is SIMPLE (TLS origination) or DISABLE (plain text); a given SNI implies SIMPLE.
+	// Mode is SIMPLE (TLS origination), MUTUAL (with a client certificate),
+	// ISTIO_MUTUAL (Istio's own mTLS) or DISABLE (plain text). An SNI alone
+	// asks for origination in any mode.
 	Mode string `yaml:"mode" json:"mode,omitempty"`
-	SNI  string `yaml:"sni" json:"sni,omitempty"`
+	// SNI is what the sidecar sends: the DestinationRule's sni, or the
+	// request's Host where Istio sets Envoy's auto_sni.
+	SNI string `yaml:"sni" json:"sni,omitempty"`
 }
 
 // Retries is the route's retry policy.
@@ -59,17 +67,13 @@ const (
 	RoutePassthrough = "passthrough"
 	RouteMesh        = "mesh"
 	RouteBlackhole   = "blackhole"
+	RouteDirect      = "direct"
 	TLSSimple        = "SIMPLE"
+	TLSMutual        = "MUTUAL"
+	TLSIstioMutual   = "ISTIO_MUTUAL"
 	TLSDisable       = "DISABLE"
 )
 
-// TLSMode is the origination mode the expectation asks for, "" when not asserted.
-func (t *UpstreamTLS) TLSMode() string {
-	if t == nil {
-		return ""
-	}
-	if t.Mode == "" && t.SNI != "" {
-		return TLSSimple
-	}
-	return t.Mode
-}
+// DefaultHostDelay is how long a check's host is assumed to take to answer
+// when the check does not say (hostDelay): "within a second".
+const DefaultHostDelay = time.Second

@@ -14,7 +14,7 @@ func (e *Expect) Validate(field string) error {
 	if err := oneOf(field+".from", e.From, FromEnvoy, FromUpstream); err != nil {
 		return err
 	}
-	if err := oneOf(field+".route", e.Route, RoutePassthrough, RouteMesh, RouteBlackhole); err != nil {
+	if err := oneOf(field+".route", e.Route, RoutePassthrough, RouteMesh, RouteBlackhole, RouteDirect); err != nil {
 		return err
 	}
 	if e.ExitCode != nil && (*e.ExitCode < 0 || *e.ExitCode > 255) {
@@ -22,6 +22,9 @@ func (e *Expect) Validate(field string) error {
 	}
 	if e.WantsNoResponse() && (e.Status != 0 || e.From != "") {
 		return fmt.Errorf("%s: status/from with route blackhole or a non-zero exitCode: expected either an HTTP answer or none, not both", field)
+	}
+	if e.Route == RouteDirect && e.ExitCode != nil && *e.ExitCode != 0 {
+		return fmt.Errorf("%s.exitCode: %d with route direct: expected 0 or none, the sidecar answers itself", field, *e.ExitCode)
 	}
 	if e.Route == RouteBlackhole && e.ExitCode != nil && *e.ExitCode == 0 {
 		return fmt.Errorf("%s.exitCode: 0 with route blackhole: expected a non-zero curl exit code, the sidecar drops the connection", field)
@@ -31,7 +34,7 @@ func (e *Expect) Validate(field string) error {
 			return fmt.Errorf("%s.upstream.port: %d: expected a port between 1 and 65535", field, u.Port)
 		}
 		if u.TLS != nil {
-			if err := oneOf(field+".upstream.tls.mode", u.TLS.Mode, TLSSimple, TLSDisable); err != nil {
+			if err := oneOf(field+".upstream.tls.mode", u.TLS.Mode, TLSSimple, TLSMutual, TLSIstioMutual, TLSDisable); err != nil {
 				return err
 			}
 			if u.TLS.Mode == TLSDisable && u.TLS.SNI != "" {
