@@ -3,6 +3,7 @@ package scenarios
 import (
 	"crypto/sha256"
 	"fmt"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -163,4 +164,23 @@ func mustRead(t *testing.T, name string) []byte {
 	data, err := fixtures.FS.ReadFile(name)
 	require.NoError(t, err)
 	return data
+}
+
+// TestFixtureKindsNoTierHonours: a Deployment in a fixture would run nowhere
+// offline (the harness provides the client): a load error naming file,
+// document and kind, never silently dropped.
+func TestFixtureKindsNoTierHonours(t *testing.T) {
+	dir := fstest.MapFS{
+		"s.yaml": {Data: []byte(strings.Replace(validScenario, "fixtures: [tetrate.yaml]", "fixtures: [app.yaml]", 1))},
+		"app.yaml": {Data: []byte(`apiVersion: apps/v1
+kind: Deployment
+metadata: {name: sleep, namespace: tetrate}
+spec: {selector: {matchLabels: {app: sleep}}, template: {metadata: {labels: {app: sleep}}, spec: {containers: [{name: c, image: i}]}}}
+`)},
+	}
+	entries, err := Load(dir, "dir")
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+	require.Error(t, entries[0].Err)
+	assert.Contains(t, entries[0].Err.Error(), "fixture app.yaml: document 1 (Deployment tetrate/sleep): kind Deployment: no tier can honour it")
 }

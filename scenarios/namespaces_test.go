@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"istio-egress-conformance/scenarios/contract"
 )
 
 func builtinScenario(t *testing.T, id string) Scenario {
@@ -93,4 +95,23 @@ func TestWithNamespaceSuffixRejectsTooLongNames(t *testing.T) {
 	_, err := s.WithNamespaceSuffix("abcd1234")
 	assert.EqualError(t, err, `scenario scenarios/tetrate-https-egress.yaml: namespace "`+s.Client.Namespace+`" with the run id suffix is "`+s.Client.Namespace+
 		`-abcd1234", not a namespace name: must be no more than 63 characters (E2E_UNIQUE_NAMESPACES=1 needs names of at most 54 characters)`)
+}
+
+// TestWithNamespaceSuffixRenamesTheHostsChecksMean: an in-cluster host in a
+// URL, an expected cluster or an upstream host follows its namespace, so the
+// control-plane tier judges the objects the check was written for.
+func TestWithNamespaceSuffixRenamesTheHostsChecksMean(t *testing.T) {
+	alias := builtinScenario(t, "istio-doc-egress-k8s-externalname-se")
+	renamed, err := alias.WithNamespaceSuffix("x1")
+	require.NoError(t, err)
+	assert.Equal(t, "http://my-httpbin.istio-doc-egress-k8s-externalname-se-x1.svc.cluster.local/headers", renamed.Checks[0].URL)
+	assert.Equal(t, "outbound|80||httpbin.org", renamed.Checks[0].Expect.Cluster, "an external host has no namespace")
+	assert.Equal(t, "http://my-httpbin.istio-doc-egress-k8s-externalname-se.svc.cluster.local/headers", alias.Checks[0].URL, "the original is not modified")
+
+	c := Check{URL: "http://a.team:8080/x", Expect: contract.Expect{Cluster: "outbound|80||a.team.svc.cluster.local", Upstream: &contract.Upstream{Host: "a.team.svc"}}}
+	got := c.withRenamedHosts(map[string]string{"team": "team-x1"})
+	assert.Equal(t, "http://a.team-x1:8080/x", got.URL)
+	assert.Equal(t, "outbound|80||a.team-x1.svc.cluster.local", got.Expect.Cluster)
+	assert.Equal(t, "a.team-x1.svc", got.Expect.Upstream.Host)
+	assert.Equal(t, "a.team.svc", c.Expect.Upstream.Host, "the original is not modified")
 }

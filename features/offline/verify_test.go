@@ -111,7 +111,7 @@ func TestMismatchMessage(t *testing.T) {
 		"expect.upstream.tls.sni: expected edition.cnn.com, observed none"}, lines(m))
 	m = judge.Verify(scenarios.Check{Expect: contract.Expect{Status: 504, From: contract.FromEnvoy}}, meshRoute(3*time.Second))
 	assert.Equal(t, []string{"expect.status: expected 504 from envoy, observed route mesh via cluster outbound|80||h, timeout 3s: " +
-		"the route timeout 3s is too long to fire before the host answers (assumed within 1s: the check sets no hostDelay); set the check's hostDelay if the host is slower"}, lines(m))
+		"the route timeout 3s is too long to fire before the host answers (assumed within 1s: set the check's hostDelay if the host is slower)"}, lines(m))
 }
 
 func lines(m []judge.Mismatch) []string {

@@ -115,7 +115,7 @@ func feasibility(c scenarios.Check, p results.Prediction) []Mismatch {
 	case wantsTimeout && fires == 0:
 		infeasible("status", "504 from envoy", "the matched route has no timeout (route or per try), so the sidecar cannot time out")
 	case wantsTimeout && fires >= delay:
-		infeasible("status", "504 from envoy", fmt.Sprintf("the %s %s is too long to fire before the host answers (%s); set the check's hostDelay if the host is slower", which, fires, hostDelayText(c)))
+		infeasible("status", "504 from envoy", fmt.Sprintf("the %s %s is too long to fire before the host answers (%s)", which, fires, hostDelayText(c)))
 	case answered && fires > 0 && fires < MinTimeoutFor200:
 		infeasible("status", expectedAnswer(e), fmt.Sprintf("the %s %s fires before any host can answer (needs %s or more)", which, fires, MinTimeoutFor200))
 	case answered && fires > 0 && c.HostDelay != nil && fires <= delay:
@@ -144,7 +144,7 @@ func firstTimeout(p results.Prediction) (time.Duration, string) {
 
 func hostDelayText(c scenarios.Check) string {
 	if c.HostDelay == nil {
-		return fmt.Sprintf("assumed within %s: the check sets no hostDelay", contract.DefaultHostDelay)
+		return fmt.Sprintf("assumed within %s: set the check's hostDelay if the host is slower", contract.DefaultHostDelay)
 	}
 	return "hostDelay " + c.HostDelay.String()
 }

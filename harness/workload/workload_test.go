@@ -157,3 +157,16 @@ func FuzzOverrideCorefile(f *testing.F) {
 		require.Error(t, err, "a second override is refused")
 	})
 }
+
+// TestClientIdentityFromTheScenario: client.labels join the pod's own (and
+// win), and a service account other than default is created before the pod.
+func TestClientIdentityFromTheScenario(t *testing.T) {
+	objs := decodeBack(t, ClientObjects(ClientOptions{Namespace: "tetrate", Image: "img", Labels: runLabels,
+		PodLabels: map[string]string{"app": "sleep", "version": "v1"}, ServiceAccount: "sleep"}))
+	require.Len(t, objs, 3)
+	assert.Equal(t, "ServiceAccount tetrate/sleep", objs[1].String())
+	pod := objs[2].Object.(*corev1.Pod)
+	assert.Equal(t, "sleep", pod.Spec.ServiceAccountName)
+	assert.Equal(t, map[string]string{"app": "sleep", "version": "v1", "egress-conformance.io/run-id": "abcd1234"}, pod.Labels)
+	assert.Equal(t, "default", decodeBack(t, ClientObjects(ClientOptions{Namespace: "t", Image: "img", Labels: runLabels}))[1].Object.(*corev1.Pod).Spec.ServiceAccountName)
+}
