@@ -30,7 +30,9 @@ type CheckReport struct {
 	Result      string           `json:"result"`
 	Duration    string           `json:"duration"`
 	Expectation *contract.Expect `json:"expectation,omitempty"`
-	Failures    []string         `json:"failures,omitempty"`
+	// HostDelay is how long the check says its host takes to answer.
+	HostDelay string   `json:"hostDelay,omitempty"`
+	Failures  []string `json:"failures,omitempty"`
 	// Prediction is the offline translation's, or, in the control-plane
 	// tier's report, the one read from the config the real istiod served.
 	Prediction  *PredictionView `json:"prediction,omitempty"`
@@ -109,6 +111,9 @@ func Report(r results.Run) ConformanceReport {
 		if res.URL != "" {
 			e := res.Expect
 			cr.Expectation = &e
+		}
+		if res.HostDelay > 0 {
+			cr.HostDelay = res.HostDelay.String()
 		}
 		if l := res.Live; l != nil {
 			a := l.Last

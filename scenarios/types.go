@@ -72,8 +72,16 @@ type Check struct {
 
 // AnswerDelay is how long the host takes to answer: HostDelay, or the default.
 func (c Check) AnswerDelay() time.Duration {
+	if d := c.DeclaredHostDelay(); d > 0 {
+		return d
+	}
+	return contract.DefaultHostDelay
+}
+
+// DeclaredHostDelay is the check's hostDelay; zero when it sets none.
+func (c Check) DeclaredHostDelay() time.Duration {
 	if c.HostDelay == nil {
-		return contract.DefaultHostDelay
+		return 0
 	}
 	return c.HostDelay.Duration
 }

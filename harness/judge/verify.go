@@ -186,7 +186,7 @@ func describe(p results.Prediction) string {
 // reads a proxy's config applies: one failure line per mismatch, naming the
 // scenario and the check.
 func Verdict(s scenarios.Scenario, c scenarios.Check, p results.Prediction, d time.Duration) results.CheckResult {
-	res := results.CheckResult{Scenario: s.Name, Check: c.Name, URL: c.URL, Expect: c.Expect, Prediction: &p, Duration: d}
+	res := results.CheckResult{Scenario: s.Name, Check: c.Name, URL: c.URL, Expect: c.Expect, HostDelay: c.DeclaredHostDelay(), Prediction: &p, Duration: d}
 	for _, m := range Verify(c, p) {
 		res.Failures = append(res.Failures, fmt.Sprintf("scenario %s, check %s: %s", s.Name, c.Name, m))
 	}

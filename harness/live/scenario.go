@@ -257,7 +257,7 @@ func (r *Run) assess(ctx context.Context, t *testing.T, cfg *envconf.Config, s s
 	if err != nil && outcome.Reason == "" {
 		outcome.Reason = err.Error() // the check panicked
 	}
-	verdict := results.CheckResult{Scenario: s.Name, Check: c.Name, URL: c.URL, Expect: c.Expect, Passed: outcome.Passed,
+	verdict := results.CheckResult{Scenario: s.Name, Check: c.Name, URL: c.URL, Expect: c.Expect, HostDelay: c.DeclaredHostDelay(), Passed: outcome.Passed,
 		Duration: outcome.Elapsed, Live: &results.LiveObservation{Last: last.Answer(), Convergence: outcome}}
 	if !outcome.Passed {
 		msg := fmt.Sprintf("scenario %s, check %s (%s): %s", s.Name, c.Name, c.URL, outcome)

@@ -29,8 +29,10 @@ type CheckResult struct {
 	Check    string
 	URL      string
 	Expect   contract.Expect
-	Passed   bool
-	Skipped  bool
+	// HostDelay is the check's hostDelay, when it sets one.
+	HostDelay time.Duration
+	Passed    bool
+	Skipped   bool
 	// Failures are one line each: expected vs observed, or why the check could not run.
 	Failures []string
 	Duration time.Duration
