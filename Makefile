@@ -74,11 +74,20 @@ FUZZFLAGS ?= -fuzzminimizetime 0
 FUZZ_TARGETS = harness/fixture:FuzzParse harness/fixture:FuzzRenameNamespaces harness/fixture:FuzzRenameHost scenarios:FuzzParse \
 	scenarios/contract:FuzzParseDuration harness/curl:FuzzParse harness/config:FuzzFromEnv harness/workload:FuzzOverrideCorefile
 # Every target runs even when one fails; the failed ones are listed at the end.
+# Go's fuzz coordinator can report "context deadline exceeded" at the very end of
+# -fuzztime with nothing found: it wakes on the deadline before the workers'
+# context is cancelled (internal/fuzz/fuzz.go, stop: err == fuzzCtx.Err();
+# context.go cancel closes done before cancelling children). That is no finding.
 fuzz:
-	@failed=""; for t in $(FUZZ_TARGETS); do \
+	@failed=""; log=$$(mktemp); rc=$$(mktemp); for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $$t for $(FUZZTIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./$${t%%:*}/ || failed="$$failed $$t"; \
-	done; \
+		{ $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./$${t%%:*}/; echo $$? > $$rc; } 2>&1 | tee $$log; \
+		if [ "$$(cat $$rc)" != 0 ]; then \
+			if grep -q 'context deadline exceeded' $$log && ! grep -q 'Failing input written' $$log; then \
+				echo "fuzz $$t: ran for $(FUZZTIME), nothing found (Go's deadline race, not a finding)"; \
+			else failed="$$failed $$t"; fi; \
+		fi; \
+	done; rm -f $$log $$rc; \
 	if [ -n "$$failed" ]; then echo "fuzz failed:$$failed"; exit 1; fi
 
 ## sweep: remove what run RUN_ID left on the cluster in KUBECONFIG (killed, or kept by E2E_KEEP)
