@@ -62,7 +62,7 @@ func AwaitConfig(ctx context.Context, c *adsc.ADSC, d *Istiod, hosts []string, p
 				return nil, fmt.Errorf("config never converged within %s: no cluster for %v in the sidecar's config", within, missing)
 			}
 			return nil, fmt.Errorf("config never converged within %s: clusters for %v still in the sidecar's config", within, slices.DeleteFunc(slices.Clone(hosts), func(h string) bool { return slices.Contains(missing, h) }))
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(20 * time.Millisecond): // a snapshot copies and sorts a few dozen resources
 		}
 	}
 }

@@ -42,7 +42,7 @@ type Outcome struct {
 	// SDS holds, per credentialName, what the sidecar would get.
 	SDS []SDSResult
 	// ApplyToConfig is from applying the fixtures to the config holding
-	// their hosts and istiod quiet for quietPeriod (500ms of it is that
+	// their hosts and istiod quiet for quietPeriod (300ms of it is that
 	// quiet); DeleteToGone from deleting them to their hosts leaving it.
 	ApplyToConfig, DeleteToGone time.Duration
 }

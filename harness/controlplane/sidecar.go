@@ -122,6 +122,7 @@ func hasClusters(sim *simulation.Simulation, hosts []string) (bool, []string) {
 
 // quietPeriod is how long no push may come before the config is taken as
 // settled: istiod debounces changes (PILOT_DEBOUNCE_AFTER, 100ms by default:
-// pilot/pkg/features/tuning.go),
-// so objects applied together arrive in one push or in pushes closer than this.
-const quietPeriod = 500 * time.Millisecond
+// pilot/pkg/features/tuning.go), and every fixture is applied before the wait
+// starts, so objects applied together arrive in one push or in pushes closer
+// than this (three debounce periods).
+const quietPeriod = 300 * time.Millisecond
