@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -45,6 +46,12 @@ type Mesh struct {
 	Ready time.Duration
 	// CACert is istiod's root certificate (PEM).
 	CACert, CAKey []byte
+	// missingSecret is istiod's answer to a credentialName without a Secret:
+	// a property of istiod, asked once (checkMissingSecret).
+	missingSecret struct {
+		sync.Once
+		err error
+	}
 }
 
 // Up renders and applies the charts, starts istiod, and points the injection

@@ -121,8 +121,8 @@ func hasClusters(sim *simulation.Simulation, hosts []string) (bool, []string) {
 }
 
 // quietPeriod is how long no push may come before the config is taken as
-// settled: istiod debounces changes (PILOT_DEBOUNCE_AFTER, 100ms by default:
-// pilot/pkg/features/tuning.go), and every fixture is applied before the wait
-// starts, so objects applied together arrive in one push or in pushes closer
-// than this (three debounce periods).
+// settled: every fixture is applied before the wait starts, and istiod pushes
+// each change within its debounce (PILOT_DEBOUNCE_AFTER: 100ms by default,
+// pilot/pkg/features/tuning.go; 10ms here, istiodEnv), so objects applied
+// together arrive in one push or in pushes closer than this.
 const quietPeriod = 300 * time.Millisecond
