@@ -13,14 +13,9 @@ import (
 
 func builtinScenario(t *testing.T, id string) Scenario {
 	t.Helper()
-	for _, e := range Builtin() {
-		if e.ID == id {
-			require.NoError(t, e.Err)
-			return e.Scenario
-		}
-	}
-	t.Fatalf("no built-in scenario %s", id)
-	return Scenario{}
+	s, err := BuiltinNamed(id)
+	require.NoError(t, err)
+	return s
 }
 
 func namespacesOf(s Scenario) []string {

@@ -1,11 +1,13 @@
 package controlplane
 
 import (
+	"maps"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -71,7 +73,7 @@ func TestKilledParentLeavesNothingRunning(t *testing.T) {
 	t.Parallel()
 	cmd, out, addrs := heldChild(t)
 	kids := children(t, cmd.Process.Pid)
-	require.ElementsMatch(t, []string{"kube-apiserver", "etcd", "pilot-discovery"}, names(kids), "the child's processes")
+	require.ElementsMatch(t, []string{"kube-apiserver", "etcd", "pilot-discovery"}, slices.Collect(maps.Values(kids)), "the child's processes")
 	t.Cleanup(func() { // a failing run must not leave what it reports behind
 		for pid := range kids {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
@@ -115,14 +117,6 @@ func children(t *testing.T, pid int) map[int]string {
 		}
 	}
 	return kids
-}
-
-func names(kids map[int]string) []string {
-	var out []string
-	for _, name := range kids {
-		out = append(out, name)
-	}
-	return out
 }
 
 // free reports an address nothing listens on any more.

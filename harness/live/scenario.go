@@ -72,7 +72,7 @@ func (r *Run) Feature(e scenarios.Entry) features.Feature {
 		return b.Assess("skipped", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			line := fmt.Sprintf("scenario %s skipped: %s", s.Name, why)
 			for _, c := range s.Checks {
-				r.record(results.CheckResult{Scenario: s.Name, Check: c.Name, URL: c.URL, Expect: c.Expect, Skipped: true, Failures: []string{line}})
+				r.recordSkipped(s, c, line)
 			}
 			t.Skip(line)
 			return ctx
@@ -225,7 +225,7 @@ func (r *Run) teardownScenario(ctx context.Context, cfg *envconf.Config, s scena
 func (r *Run) assess(ctx context.Context, t *testing.T, cfg *envconf.Config, s scenarios.Scenario, c scenarios.Check) {
 	if why := r.cannotServe(c); why != "" {
 		line := fmt.Sprintf("scenario %s, check %s skipped: %s", s.Name, c.Name, why)
-		r.record(results.CheckResult{Scenario: s.Name, Check: c.Name, URL: c.URL, Expect: c.Expect, Skipped: true, Failures: []string{line}})
+		r.recordSkipped(s, c, line)
 		t.Skip(line)
 	}
 	res := cfg.Client().Resources()
@@ -233,8 +233,8 @@ func (r *Run) assess(ctx context.Context, t *testing.T, cfg *envconf.Config, s s
 	if r.Hermetic() {
 		opts.CACert = workload.CAFile
 	}
-	if c.HostDelay != nil {
-		opts.MaxTime = c.HostDelay.Duration + curl.DefaultMaxTime // curl must outwait the slow host
+	if d := c.DeclaredHostDelay(); d > 0 {
+		opts.MaxTime = d + curl.DefaultMaxTime // curl must outwait the slow host
 	}
 	argv := curl.Command(c.URL, opts)
 	var outcome results.Convergence
@@ -293,6 +293,11 @@ func (r *Run) cannotServe(c scenarios.Check) string {
 		return fmt.Sprintf("hostDelay %s: the hermetic host answers at once and cannot be slow; run it with E2E_EXTERNAL=internet", c.HostDelay)
 	}
 	return ""
+}
+
+// recordSkipped reports a check this run skipped, with the line that says why.
+func (r *Run) recordSkipped(s scenarios.Scenario, c scenarios.Check, line string) {
+	r.record(results.CheckResult{Scenario: s.Name, Check: c.Name, URL: c.URL, Expect: c.Expect, Skipped: true, Failures: []string{line}})
 }
 
 // execCurl runs curl in the client container. curl's own exit code is part of
