@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"strings"
@@ -18,10 +17,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
+	"istio-egress-conformance/harness/apply"
 	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/judge"
-	"istio-egress-conformance/harness/live"
-	"istio-egress-conformance/harness/preflight"
 	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/harness/workload"
 	"istio-egress-conformance/scenarios"
@@ -61,7 +59,7 @@ type SDSResult struct {
 	Err                 error
 }
 
-// Judge applies the scenario with the live tier's own step, in namespaces of
+// Judge applies the scenario with the live tier's own apply step, in namespaces of
 // its own (the run id as suffix: an API server without a namespace controller
 // never finishes deleting one), connects as the injected client's sidecar,
 // predicts every check from the config istiod served, checks SDS for each
@@ -73,17 +71,16 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 		return Outcome{}, err
 	}
 	out := Outcome{Scenario: s}
-	r := live.New(config.Config{RunID: runID, ClientImage: config.DefaultClientImage, ServerImage: config.DefaultServerImage},
-		preflight.Report{Mode: preflight.ModeExisting}, nil, io.Discard)
 	ca, err := workload.NewCA(runID)
 	if err != nil {
 		return out, err
 	}
 	start := time.Now()
-	if err := r.ApplyScenario(ctx, cfg, s, ca); err != nil {
+	res := cfg.Client().Resources()
+	if err := apply.Scenario(ctx, res, s, apply.Options{RunID: runID, ClientImage: config.DefaultClientImage, CA: ca.CertPEM}); err != nil {
 		return out, fmt.Errorf("setup: %v", err)
 	}
-	pod, err := injectedClient(ctx, cfg.Client().Resources(), s.Client.Namespace, ip)
+	pod, err := injectedClient(ctx, res, s.Client.Namespace, ip)
 	if err != nil {
 		return out, err
 	}
@@ -112,7 +109,7 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 		out.SDS = append(out.SDS, r)
 	}
 	deleted := time.Now()
-	if err := r.DeleteFixtures(ctx, cfg, s); err != nil {
+	if err := apply.DeleteFixtures(ctx, res, s, runID); err != nil {
 		return out, fmt.Errorf("teardown: %v", err)
 	}
 	if _, err := AwaitConfig(ctx, conn, m.Istiod, hosts, false, ConvergeWithin); err != nil {

@@ -38,7 +38,7 @@ func TestJudgeSeedExpectations(t *testing.T) {
 		Judge(seed504, captured(t, "timeout-28")))
 	assert.Equal(t, []string{"no HTTP response: curl exit 35 (" + captured(t, "tls-error-35").ErrorMessage + "): the TLS handshake failed"},
 		Judge(seed200, captured(t, "tls-error-35")))
-	assert.Equal(t, []string{"no HTTP response: curl exit 6 (Could not resolve host: www.tetrate.io): the host did not resolve: is the CoreDNS override (hermetic) or the cluster's DNS (internet) in place?"},
+	assert.Equal(t, []string{"no HTTP response: curl exit 6 (Could not resolve host: www.tetrate.io): the host did not resolve: does the client pod's hostAliases (hermetic) or the cluster's DNS (internet) know it?"},
 		Judge(seed200, Result{ExitCode: ExitResolve, ErrorMessage: "Could not resolve host: www.tetrate.io"}))
 	assert.Equal(t, []string{"no HTTP response: curl exit 3 (URL using bad/illegal format or missing URL)"},
 		Judge(seed200, Result{ExitCode: 3, ErrorMessage: "URL using bad/illegal format or missing URL"}), "no hint for the rare codes")

@@ -27,7 +27,7 @@ const (
 
 // hints say, for a failed check, what a curl exit code usually means in this harness.
 var hints = map[int]string{
-	ExitResolve:         "the host did not resolve: is the CoreDNS override (hermetic) or the cluster's DNS (internet) in place?",
+	ExitResolve:         "the host did not resolve: does the client pod's hostAliases (hermetic) or the cluster's DNS (internet) know it?",
 	ExitConnect:         "nothing accepted the connection: is the external host up, and the sidecar's outbound policy ALLOW_ANY?",
 	ExitTimeout:         "no answer in time",
 	ExitTLSHandshake:    "the TLS handshake failed",

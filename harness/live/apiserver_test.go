@@ -3,9 +3,6 @@ package live
 import (
 	"context"
 	"io"
-	"maps"
-	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +17,7 @@ import (
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 
 	"istio-egress-conformance/harness/apiserver"
+	"istio-egress-conformance/harness/apply"
 	"istio-egress-conformance/harness/command"
 	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/istio"
@@ -27,9 +25,6 @@ import (
 	"istio-egress-conformance/harness/workload"
 	"istio-egress-conformance/scenarios"
 )
-
-// kindCorefile is the Corefile kind ships (abridged).
-const kindCorefile = ".:53 {\n    errors\n    kubernetes cluster.local in-addr.arpa ip6.arpa\n    forward . /etc/resolv.conf\n    reload\n}\n"
 
 // namespacesTerminate stands in for the namespace controller envtest does not
 // run: a deleted namespace stays Terminating with its objects, so teardown's
@@ -78,48 +73,44 @@ func testRun(t *testing.T, runID string, unique bool) *Run {
 	cfg := config.Config{RunID: runID, UniqueNamespaces: unique, ClientImage: "curlimages/curl:8.11.1", ServerImage: "nginx:1.27.3-alpine", Keep: config.KeepNever}
 	r := New(cfg, preflight.Report{Mode: preflight.ModeExisting}, scenarios.Builtin(), io.Discard)
 	r.ca = ca
-	r.dnsTimings = fastDNS
 	return r
 }
 
-// fakeDeploymentController stands in for the controller envtest does not run:
-// it marks every new generation of kube-system/coredns rolled out (2 replicas)
-// and records the pod template annotations each rollout was for.
-func fakeDeploymentController(t *testing.T, res *resources.Resources) func() []map[string]string {
+// fakeKubelet stands in for the kubelet envtest does not run: it gives the
+// hermetic server's pod the IPs of a dual-stack pod and marks it Ready.
+func fakeKubelet(t *testing.T, res *resources.Resources, namespace string, ips ...string) {
 	ctx, cancel := context.WithCancel(context.Background())
-	var mu sync.Mutex
-	var rollouts []map[string]string
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		for ctx.Err() == nil {
-			var d appsv1.Deployment
-			if res.Get(ctx, workload.CoreDNSDeployment, workload.CoreDNSNamespace, &d) == nil && d.Generation > d.Status.ObservedGeneration {
-				d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: 2, UpdatedReplicas: 2, ReadyReplicas: 2, AvailableReplicas: 2}
-				if res.UpdateStatus(ctx, &d) == nil {
-					mu.Lock()
-					rollouts = append(rollouts, maps.Clone(d.Spec.Template.Annotations))
-					mu.Unlock()
+			var pod corev1.Pod
+			if res.Get(ctx, workload.ServerPodName, namespace, &pod) == nil && len(pod.Status.PodIPs) == 0 {
+				pod.Status.Phase, pod.Status.PodIP = corev1.PodRunning, ips[0]
+				for _, ip := range ips {
+					pod.Status.PodIPs = append(pod.Status.PodIPs, corev1.PodIP{IP: ip})
 				}
+				pod.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}
+				_ = res.UpdateStatus(ctx, &pod)
 			}
-			time.Sleep(100 * time.Millisecond)
+			time.Sleep(50 * time.Millisecond)
 		}
 	}()
 	t.Cleanup(func() { cancel(); <-done })
-	return func() []map[string]string {
-		mu.Lock()
-		defer mu.Unlock()
-		return slices.Clone(rollouts)
-	}
 }
 
-// coreDNSDeployment is kind's CoreDNS Deployment, abridged.
-func coreDNSDeployment() *appsv1.Deployment {
+// clusterDNS are kind's CoreDNS ConfigMap and Deployment, abridged: what an
+// earlier version of the harness rewrote, and which the run must leave alone.
+func clusterDNS() []workload.Object {
 	app := map[string]string{"k8s-app": "kube-dns"}
-	return &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: workload.CoreDNSDeployment, Namespace: workload.CoreDNSNamespace},
-		Spec: appsv1.DeploymentSpec{Replicas: ptr.To(int32(2)), Selector: &metav1.LabelSelector{MatchLabels: app}, Template: corev1.PodTemplateSpec{
-			ObjectMeta: metav1.ObjectMeta{Labels: app, Annotations: map[string]string{"kubectl.kubernetes.io/default-container": "coredns"}},
-			Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "coredns", Image: "registry.k8s.io/coredns/coredns:v1.12.0"}}}}}}
+	return []workload.Object{
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "coredns", Namespace: "kube-system"},
+			Data: map[string]string{"Corefile": ".:53 {\n    errors\n    forward . /etc/resolv.conf\n    reload\n}\n"}},
+		&appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "coredns", Namespace: "kube-system"},
+			Spec: appsv1.DeploymentSpec{Replicas: ptr.To(int32(2)), Selector: &metav1.LabelSelector{MatchLabels: app}, Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: app},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "coredns", Image: "registry.k8s.io/coredns/coredns:v1.12.0"}}}}}},
+	}
 }
 
 func (r *Run) scenario(t *testing.T, name string) scenarios.Scenario {
@@ -143,8 +134,16 @@ func TestAgainstAPIServer(t *testing.T) {
 	namespacesTerminate(t)
 	ctx := context.Background()
 	res := cfg.Client().Resources()
-	require.NoError(t, res.Create(ctx, coreDNSDeployment()))
-	rollouts := fakeDeploymentController(t, res)
+	dns := clusterDNS()
+	for _, o := range dns {
+		require.NoError(t, res.Create(ctx, o))
+	}
+	t.Cleanup(func() { // the hermetic flow's subtest and every other one change nothing in kube-system
+		for i, o := range clusterDNS() {
+			require.NoError(t, res.Get(ctx, o.GetName(), o.GetNamespace(), o))
+			assert.Equal(t, dns[i].GetResourceVersion(), o.GetResourceVersion(), "%T kube-system/coredns untouched", o)
+		}
+	})
 
 	t.Run("seed fixture applies verbatim and teardown deletes by label only", func(t *testing.T) {
 		require.NoError(t, res.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "foreign"}}))
@@ -227,54 +226,23 @@ func TestAgainstAPIServer(t *testing.T) {
 			"give the scenarios different namespaces or run them one at a time with --feature")
 	})
 
-	t.Run("coredns override is restored exactly", func(t *testing.T) {
-		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: workload.CoreDNSConfigMap, Namespace: workload.CoreDNSNamespace},
-			Data: map[string]string{workload.CorefileKey: kindCorefile}}
-		require.NoError(t, res.Create(ctx, cm))
-		r := testRun(t, "envtest4", false)
-		r.serverIP = "10.244.0.7"
-		require.NoError(t, r.overrideDNS(ctx, res, []string{"www.tetrate.io", "tetrate.io"}))
-		require.NoError(t, res.Get(ctx, workload.CoreDNSConfigMap, workload.CoreDNSNamespace, cm))
-		assert.Contains(t, cm.Data[workload.CorefileKey], "10.244.0.7 www.tetrate.io tetrate.io")
-		assert.Equal(t, kindCorefile, cm.Annotations[workload.OriginalCorefileAnnotation])
-
-		require.NoError(t, r.restoreDNS(ctx, cfg))
-		require.NoError(t, res.Get(ctx, workload.CoreDNSConfigMap, workload.CoreDNSNamespace, cm))
-		assert.Equal(t, kindCorefile, cm.Data[workload.CorefileKey])
-		assert.NotContains(t, cm.Annotations, workload.OriginalCorefileAnnotation)
-	})
-
-	t.Run("coredns is restarted for the override and again at restore, and waited for", func(t *testing.T) {
-		r := testRun(t, "envtest9", false)
-		r.serverIP = "10.244.0.8"
-		var before appsv1.Deployment
-		require.NoError(t, res.Get(ctx, workload.CoreDNSDeployment, workload.CoreDNSNamespace, &before))
-		seen := len(rollouts())
-		resolve, lookups := scriptedResolver("203.0.113.10", "10.244.0.8")
-		r.resolve = resolve
-
-		require.NoError(t, r.overrideDNS(ctx, res, []string{"www.tetrate.io"}))
-		require.NoError(t, r.awaitDNSOverride(ctx, res, []string{"www.tetrate.io"}))
-		var d appsv1.Deployment
-		require.NoError(t, res.Get(ctx, workload.CoreDNSDeployment, workload.CoreDNSNamespace, &d))
-		assert.Equal(t, "envtest9", d.Spec.Template.Annotations[workload.RestartAnnotation], "new pods read the overridden Corefile")
-		assert.Equal(t, 4, *lookups, "the stale answer, then three override answers in a row")
-		require.Len(t, rollouts(), seen+1, "the override waited for its rollout")
-
-		require.NoError(t, r.restoreDNS(ctx, cfg))
-		require.NoError(t, res.Get(ctx, workload.CoreDNSDeployment, workload.CoreDNSNamespace, &d))
-		assert.Equal(t, before.Spec.Template, d.Spec.Template, "the pod template is as it was")
-		require.Len(t, rollouts(), seen+2, "the restore waited for a rollout of its own")
-		assert.NotContains(t, rollouts()[seen+1], workload.RestartAnnotation)
-	})
-
-	t.Run("a rollout that never finishes is a one-line error naming the Deployment", func(t *testing.T) {
-		stuck := coreDNSDeployment()
-		stuck.Name = "stuck"
-		require.NoError(t, res.Create(ctx, stuck))
-		err := awaitRollout(ctx, res, stuck.Namespace, stuck.Name, dnsTimings{rollout: 300 * time.Millisecond, interval: 50 * time.Millisecond})
-		require.Error(t, err)
-		assert.Regexp(t, `^rollout of Deployment kube-system/stuck not done within 300ms: .*\(last: waiting for the deployment controller to see the new spec\)$`, err.Error())
+	t.Run("hermetic flow: the client pod's hostAliases name the server's IPs", func(t *testing.T) {
+		r := testRun(t, "envtest9", true)
+		r.Cfg.External, r.ca = config.ExternalHermetic, nil // the CA is made by the external host's setup
+		fakeKubelet(t, res, r.serverNamespace(), "10.244.0.8", "fd00:10:244::8")
+		catalog := []scenarios.Entry{{Scenario: r.scenario(t, "tetrate-https-egress")}}
+		require.NoError(t, r.setupExternalHost(ctx, cfg, Hosts(catalog)))
+		assert.Equal(t, []string{"10.244.0.8", "fd00:10:244::8"}, r.serverIPs)
+		require.NoError(t, r.applyScenario(ctx, cfg, catalog[0].Scenario))
+		var pod corev1.Pod
+		require.NoError(t, res.Get(ctx, workload.ClientPodName, "tetrate-envtest9", &pod))
+		assert.Equal(t, []corev1.HostAlias{
+			{IP: "10.244.0.8", Hostnames: []string{"www.tetrate.io", "tetrate.io"}},
+			{IP: "fd00:10:244::8", Hostnames: []string{"www.tetrate.io", "tetrate.io"}},
+		}, pod.Spec.HostAliases, "the check's host and the DestinationRule's SNI, per pod")
+		_, err := r.Teardown()(ctx, cfg)
+		assertOnlyNamespaceWaitFailed(t, err)
+		assertGoing(t, res, "egress-external-envtest9")
 	})
 
 	t.Run("the run's teardown, after Ctrl-C, sweeps its leftovers by label and the hermetic host with them", func(t *testing.T) {
@@ -283,7 +251,7 @@ func TestAgainstAPIServer(t *testing.T) {
 		require.NoError(t, err)
 		objs := workload.ServerObjects(workload.ServerOptions{Namespace: r.serverNamespace(), Image: r.Cfg.ServerImage, Labels: r.ownerLabels(""),
 			Hosts: []string{"www.tetrate.io"}, CertPEM: cert, KeyPEM: key})
-		require.NoError(t, createAll(ctx, res, objs))
+		require.NoError(t, apply.CreateAll(ctx, res, objs))
 		var pod corev1.Pod
 		require.NoError(t, res.Get(ctx, workload.ServerPodName, "egress-external-envtest5", &pod))
 		assert.Equal(t, "nginx:1.27.3-alpine", pod.Spec.Containers[0].Image)
@@ -330,12 +298,7 @@ func TestAgainstAPIServer(t *testing.T) {
 		killed := testRun(t, "5eed0001", true)
 		s := killed.scenario(t, "tetrate-https-egress")
 		require.NoError(t, killed.applyScenario(ctx, cfg, s))
-		require.NoError(t, createAll(ctx, res, []workload.Object{workload.PlainNamespace(killed.serverNamespace(), killed.ownerLabels(""))}))
-		var cm corev1.ConfigMap
-		require.NoError(t, res.Get(ctx, workload.CoreDNSConfigMap, workload.CoreDNSNamespace, &cm))
-		before := cm.Data[workload.CorefileKey]
-		killed.serverIP = "10.244.0.9"
-		require.NoError(t, killed.overrideDNS(ctx, res, []string{"www.tetrate.io"}))
+		require.NoError(t, apply.CreateAll(ctx, res, []workload.Object{workload.PlainNamespace(killed.serverNamespace(), killed.ownerLabels(""))}))
 		other := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "still-running", Labels: map[string]string{config.RunIDLabel: "0a0a0a0a"}}}
 		require.NoError(t, res.Create(ctx, other))
 
@@ -351,24 +314,7 @@ func TestAgainstAPIServer(t *testing.T) {
 		assertGoing(t, res, "tetrate-5eed0001")
 		assertGoing(t, res, "egress-external-5eed0001")
 		assertKept(t, res, other, "a run still going is not selected")
-		require.NoError(t, res.Get(ctx, workload.CoreDNSConfigMap, workload.CoreDNSNamespace, &cm))
-		assert.Equal(t, before, cm.Data[workload.CorefileKey], "the killed run's CoreDNS override is undone")
-		assert.NotContains(t, cm.Annotations, workload.OverrideRunAnnotation)
 		assert.Equal(t, []string{list, "/bin/helm uninstall istiod --namespace istio-system --wait --timeout 5m --kubeconfig " + cfg.KubeconfigFile()}, rec.Lines())
-	})
-
-	t.Run("a sweep leaves another run's CoreDNS override in place", func(t *testing.T) {
-		running := testRun(t, "0b0b0b0b", false)
-		running.serverIP = "10.244.0.10"
-		require.NoError(t, running.overrideDNS(ctx, res, []string{"www.tetrate.io"}))
-		t.Cleanup(func() { _ = running.restoreDNS(ctx, cfg) })
-		sweeper := New(config.Config{RunID: "5eed0002"}, preflight.Report{Mode: preflight.ModeExisting}, nil, io.Discard)
-		sweeper.Runner = &command.Recorder{}
-		assert.NoError(t, sweeper.Sweep(ctx, cfg))
-		var cm corev1.ConfigMap
-		require.NoError(t, res.Get(ctx, workload.CoreDNSConfigMap, workload.CoreDNSNamespace, &cm))
-		assert.Contains(t, cm.Data[workload.CorefileKey], "10.244.0.10 www.tetrate.io")
-		assert.Equal(t, "0b0b0b0b", cm.Annotations[workload.OverrideRunAnnotation])
 	})
 
 	t.Run("a cancelled setup leaves nothing behind", func(t *testing.T) {

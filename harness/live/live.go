@@ -45,10 +45,7 @@ type Run struct {
 	kind           *cluster.Kind // set when this run created the cluster
 	installedIstio bool
 	ca             *workload.CA
-	serverIP       string
-	corefile       *string // the CoreDNS Corefile before the override; nil when not overridden
-	dnsTimings     dnsTimings
-	resolve        resolver // nil: getent in the hermetic server's pod
+	serverIPs      []string // the hermetic server pod's, one per IP family
 
 	mu       sync.Mutex
 	verdicts results.Run
@@ -62,7 +59,7 @@ func New(cfg config.Config, report preflight.Report, catalog []scenarios.Entry, 
 	if cfg.UniqueNamespaces {
 		catalog = withUniqueNamespaces(catalog, cfg.RunID)
 	}
-	return &Run{Cfg: cfg, Report: report, Runner: command.Exec{}, Progress: progress, catalog: catalog, dnsTimings: defaultDNSTimings,
+	return &Run{Cfg: cfg, Report: report, Runner: command.Exec{}, Progress: progress, catalog: catalog,
 		verdicts: results.Run{Tier: results.TierLive, Start: time.Now(), Environment: map[string]string{
 			"tier":              results.TierLive,
 			"runID":             cfg.RunID,

@@ -56,11 +56,9 @@ func TestKeptMessageSaysHowToRemove(t *testing.T) {
 	assert.Equal(t, "objects labelled egress-conformance.io/run-id=abcd1234 kept; remove them with: make sweep RUN_ID=abcd1234, or by hand: "+
 		"kubectl delete rolebinding.rbac.authorization.k8s.io,role.rbac.authorization.k8s.io,secret,destinationrule.networking.istio.io,service,virtualservice.networking.istio.io,serviceentry.networking.istio.io,sidecar.networking.istio.io,namespaces -A -l egress-conformance.io/run-id=abcd1234",
 		r.KeptMessage())
-	original := "corefile"
-	r.corefile, r.installedIstio = &original, true
+	r.installedIstio = true
 	assert.Equal(t, "objects labelled egress-conformance.io/run-id=abcd1234 kept; remove them with: make sweep RUN_ID=abcd1234, or by hand: "+
-		"restore CoreDNS from the egress-conformance.io/original-corefile annotation of kube-system/coredns and remove the egress-conformance.io/restarted-for-run annotation from its Deployment's pod template; "+
-		"then go tool helm uninstall istiod istio-base -n istio-system; "+
+		"go tool helm uninstall istiod istio-base -n istio-system; "+
 		"then kubectl delete rolebinding.rbac.authorization.k8s.io,role.rbac.authorization.k8s.io,secret,destinationrule.networking.istio.io,service,virtualservice.networking.istio.io,serviceentry.networking.istio.io,sidecar.networking.istio.io,namespaces -A -l egress-conformance.io/run-id=abcd1234",
 		r.KeptMessage())
 	r.kind = &cluster.Kind{Name: "nightly"}
@@ -121,9 +119,8 @@ func TestTeardownPlans(t *testing.T) {
 	created.failed = true
 	assert.Equal(t, []string{"kind export logs", "delete kind cluster egress-conformance"}, planNames(created))
 
-	original := "corefile"
-	reusedWithIstio := run(func(r *Run) { r.corefile = &original })
-	assert.Equal(t, []string{"restore the CoreDNS Corefile and restart CoreDNS", fixtures, namespaces}, planNames(reusedWithIstio),
+	reusedWithIstio := run(func(r *Run) {})
+	assert.Equal(t, []string{fixtures, namespaces}, planNames(reusedWithIstio),
 		"a reused cluster keeps its Istio; only what carries the run id goes")
 
 	// Cancelled runs: the plan covers what was made before the interrupt; the
@@ -132,7 +129,7 @@ func TestTeardownPlans(t *testing.T) {
 	assert.Equal(t, []string{"delete kind cluster egress-conformance"}, planNames(cancelledInKindCreate), "a half-made cluster goes too")
 	cancelledInHelm := run(func(r *Run) { r.installedIstio = true })
 	assert.Equal(t, []string{fixtures, helm, namespaces}, planNames(cancelledInHelm),
-		"the releases that got installed are found by label, before their namespace goes (istio-system, when the run made it); no CoreDNS step, the override never happened")
+		"the releases that got installed are found by label, before their namespace goes (istio-system, when the run made it)")
 
 	assert.Empty(t, planNames(&Run{}), "no cluster was had: nothing to delete")
 }

@@ -10,15 +10,14 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 	"sigs.k8s.io/e2e-framework/klient/wait"
 	"sigs.k8s.io/e2e-framework/klient/wait/conditions"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
+	"istio-egress-conformance/harness/apply"
 	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/converge"
 	"istio-egress-conformance/harness/curl"
@@ -28,7 +27,7 @@ import (
 )
 
 // Hosts are the external host names the catalog's checks reach: the hermetic
-// server's certificate and the DNS override cover them.
+// server's certificate and the client pods' hostAliases cover them.
 func Hosts(catalog []scenarios.Entry) []string {
 	seen := map[string]bool{}
 	var hosts []string
@@ -122,72 +121,16 @@ func (r *Run) setupScenario(ctx context.Context, cfg *envconf.Config, s scenario
 	return awaitClient(ctx, cfg, s.Client.Namespace)
 }
 
-// applyScenario creates the client namespace, its CA objects and pod, the
-// namespaces the fixtures name that do not exist yet, then the fixtures; all
-// labelled with the run id and the scenario, which is how teardown finds them.
+// applyScenario is the shared apply step with this run's options: in
+// hermetic mode the client pod's hostAliases point the scenario's hosts at the
+// hermetic server.
 func (r *Run) applyScenario(ctx context.Context, cfg *envconf.Config, s scenarios.Scenario) error {
-	res := cfg.Client().Resources()
-	owner := r.ownerLabels(s.Name)
-	var ca []byte
+	o := apply.Options{RunID: r.Cfg.RunID, ClientImage: r.Cfg.ClientImage}
 	if r.ca != nil {
-		ca = r.ca.CertPEM
+		o.CA = r.ca.CertPEM
 	}
-	objs := workload.ClientObjects(workload.ClientOptions{Namespace: s.Client.Namespace, Image: r.Cfg.ClientImage, Labels: owner, CA: ca,
-		PodLabels: s.Client.Labels, ServiceAccount: s.Client.ServiceAccountName()})
-	if err := createAll(ctx, res, objs); err != nil {
-		return err
-	}
-	missing, err := missingNamespaces(ctx, res, s)
-	if err != nil {
-		return err
-	}
-	for _, ns := range missing {
-		if err := createAll(ctx, res, []workload.Object{workload.PlainNamespace(ns, owner)}); err != nil {
-			return err
-		}
-	}
-	for _, f := range s.Resolved {
-		for _, o := range f.Objects {
-			obj := o.Object.DeepCopyObject().(workload.Object)
-			obj.SetLabels(labels.Merge(obj.GetLabels(), owner))
-			if err := createAll(ctx, res, []workload.Object{obj}); err != nil {
-				return fmt.Errorf("fixture %s document %d: %v", f.Name, o.Doc, err)
-			}
-		}
-	}
-	return nil
-}
-
-// ApplyScenario is the live tier's own scenario setup (client namespace, CA
-// objects, client pod, fixtures' namespaces, fixtures, all labelled), for the
-// control-plane tier, which runs it against a real API server and istiod. ca
-// is the run's CA (the hermetic host's), nil for none.
-func (r *Run) ApplyScenario(ctx context.Context, cfg *envconf.Config, s scenarios.Scenario, ca *workload.CA) error {
-	r.ca = ca
-	return r.applyScenario(ctx, cfg, s)
-}
-
-// DeleteFixtures is the first step of the live tier's scenario teardown: the
-// fixtures' kinds, deleted by the run's and the scenario's labels.
-func (r *Run) DeleteFixtures(ctx context.Context, cfg *envconf.Config, s scenarios.Scenario) error {
-	return r.runSteps(ctx, "scenario "+s.Name+": ", deleteKindsSteps(cfg, fixtureKinds(s), r.ownerSelector(s.Name)))
-}
-
-// missingNamespaces are the namespaces the fixtures put objects in that
-// neither exist nor come with the fixtures. A namespace that exists is used as
-// is and never deleted; only the run's labelled objects in it are.
-func missingNamespaces(ctx context.Context, res *resources.Resources, s scenarios.Scenario) ([]string, error) {
-	var missing []string
-	for _, ns := range s.FixtureNamespaces() {
-		err := res.Get(ctx, ns, "", &corev1.Namespace{})
-		switch {
-		case apierrors.IsNotFound(err):
-			missing = append(missing, ns)
-		case err != nil:
-			return nil, fmt.Errorf("look for namespace %s: %v", ns, err)
-		}
-	}
-	return missing, nil
+	o.HostAliases = workload.HostAliases(r.serverIPs, Hosts([]scenarios.Entry{{Scenario: s}}))
+	return apply.Scenario(ctx, cfg.Client().Resources(), s, o)
 }
 
 // awaitClient waits for the client pod to be Ready with its sidecar.
@@ -210,7 +153,7 @@ func awaitClient(ctx context.Context, cfg *envconf.Config, ns string) error {
 // fixtures' kinds first, then its namespaces with the client in them.
 func (r *Run) scenarioTeardownPlan(cfg *envconf.Config, s scenarios.Scenario) []teardownStep {
 	selector := r.ownerSelector(s.Name)
-	return append(deleteKindsSteps(cfg, fixtureKinds(s), selector), deleteNamespacesStep(cfg, selector))
+	return append(deleteKindsSteps(cfg, apply.FixtureKinds(s), selector), deleteNamespacesStep(cfg, selector))
 }
 
 // teardownScenario runs the scenario's teardown plan. It outlives a cancelled

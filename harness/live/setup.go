@@ -15,8 +15,8 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/env"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
+	"istio-egress-conformance/harness/apply"
 	"istio-egress-conformance/harness/cluster"
-	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/istio"
 	"istio-egress-conformance/harness/preflight"
 	"istio-egress-conformance/harness/workload"
@@ -72,7 +72,7 @@ func (r *Run) setupIstio(ctx context.Context, cfg *envconf.Config) (context.Cont
 	}
 	return ctx, r.phase("istio: helm install base + istiod "+r.Cfg.IstioVersion+" (ALLOW_ANY)", func() error {
 		if nsErr != nil { // made by the run, so labelled and deleted with its namespaces
-			if err := createAll(ctx, res, []workload.Object{workload.PlainNamespace(istio.Namespace, r.ownerLabels(""))}); err != nil {
+			if err := apply.CreateAll(ctx, res, []workload.Object{workload.PlainNamespace(istio.Namespace, r.ownerLabels(""))}); err != nil {
 				return err
 			}
 		}
@@ -99,13 +99,14 @@ func checkExistingIstio(ctx context.Context, res *resources.Resources) error {
 }
 
 // setupExternalHost serves the hosts from an in-cluster HTTPS server signed by
-// the run's CA and points the cluster DNS at it (hermetic mode only).
+// the run's CA (hermetic mode only). Nothing cluster-wide changes: each client
+// pod's hostAliases point its scenario's hosts at the server (applyScenario).
 func (r *Run) setupExternalHost(ctx context.Context, cfg *envconf.Config, hosts []string) error {
 	if !r.Hermetic() {
 		return r.phase("external host: the real Internet hosts (E2E_EXTERNAL=internet)", func() error { return nil })
 	}
 	res := cfg.Client().Resources()
-	err := r.phase(fmt.Sprintf("external host: hermetic HTTPS server for %v, CoreDNS override", hosts), func() error {
+	return r.phase(fmt.Sprintf("external host: hermetic HTTPS server for %v", hosts), func() error {
 		ca, err := workload.NewCA(r.Cfg.RunID)
 		if err != nil {
 			return err
@@ -117,93 +118,22 @@ func (r *Run) setupExternalHost(ctx context.Context, cfg *envconf.Config, hosts 
 		}
 		objs := workload.ServerObjects(workload.ServerOptions{Namespace: r.serverNamespace(), Image: r.Cfg.ServerImage, Labels: r.ownerLabels(""),
 			Hosts: hosts, CertPEM: certPEM, KeyPEM: keyPEM})
-		if err := createAll(ctx, res, objs); err != nil {
+		if err := apply.CreateAll(ctx, res, objs); err != nil {
 			return err
 		}
 		pod := objs[len(objs)-1].(*corev1.Pod)
-		if err := wait.For(conditions.New(res).PodReady(pod), wait.WithTimeout(3*time.Minute)); err != nil {
+		if err := wait.For(conditions.New(res).PodReady(pod), wait.WithTimeout(3*time.Minute), wait.WithInterval(time.Second), wait.WithContext(ctx)); err != nil {
 			return fmt.Errorf("hermetic server %s/%s not ready: %v", pod.Namespace, pod.Name, err)
 		}
 		if err := res.Get(ctx, pod.Name, pod.Namespace, pod); err != nil {
 			return err
 		}
-		r.serverIP = pod.Status.PodIP
-		return r.overrideDNS(ctx, res, hosts)
-	})
-	if err != nil {
-		return err
-	}
-	return r.awaitDNSOverride(ctx, res, hosts)
-}
-
-// awaitDNSOverride restarts CoreDNS so that it serves the override now, then
-// waits until the hosts resolve to the hermetic server: only then do clients
-// (and their sidecars' DNS clusters) start.
-func (r *Run) awaitDNSOverride(ctx context.Context, res *resources.Resources, hosts []string) error {
-	err := r.phase(fmt.Sprintf("external host: restart CoreDNS (%s/%s) to load the override", workload.CoreDNSNamespace, workload.CoreDNSDeployment), func() error {
-		return restartCoreDNS(ctx, res, r.Cfg.RunID, false, r.dnsTimings)
-	})
-	if err != nil {
-		return err
-	}
-	return r.phase(fmt.Sprintf("external host: wait until %s resolve to %s", strings.Join(hosts, ", "), r.serverIP), func() error {
-		resolve := r.resolve
-		if resolve == nil {
-			resolve = execResolver(res, r.serverNamespace())
+		r.serverIPs = workload.PodIPs(pod)
+		if len(r.serverIPs) == 0 {
+			return fmt.Errorf("hermetic server %s/%s is ready but has no IP in its status", pod.Namespace, pod.Name)
 		}
-		return awaitResolution(ctx, resolve, hosts, r.serverIP, r.dnsTimings)
+		return nil
 	})
-}
-
-func (r *Run) overrideDNS(ctx context.Context, res *resources.Resources, hosts []string) error {
-	var cm corev1.ConfigMap
-	if err := res.Get(ctx, workload.CoreDNSConfigMap, workload.CoreDNSNamespace, &cm); err != nil {
-		return fmt.Errorf("coredns override: %v", err)
-	}
-	original := cm.Data[workload.CorefileKey]
-	patched, err := workload.OverrideCorefile(original, r.serverIP, hosts)
-	if err != nil {
-		return err
-	}
-	cm.Data[workload.CorefileKey] = patched
-	if cm.Annotations == nil {
-		cm.Annotations = map[string]string{}
-	}
-	cm.Annotations[workload.OriginalCorefileAnnotation] = original
-	cm.Annotations[workload.OverrideRunAnnotation] = r.Cfg.RunID
-	if err := res.Update(ctx, &cm); err != nil {
-		return fmt.Errorf("coredns override: %v", err)
-	}
-	r.corefile = &original
-	return nil
-}
-
-// createAll creates objects in order, labelled as the run's. An object that
-// exists already is a clear error, never an overwrite.
-func createAll(ctx context.Context, res *resources.Resources, objs []workload.Object) error {
-	for _, o := range objs {
-		err := res.Create(ctx, o)
-		switch {
-		case apierrors.IsAlreadyExists(err):
-			return clash(ctx, res, o)
-		case err != nil:
-			return fmt.Errorf("create %s %s/%s: %v", o.GetObjectKind().GroupVersionKind().Kind, o.GetNamespace(), o.GetName(), err)
-		}
-	}
-	return nil
-}
-
-// clash says whose the existing object is: one an earlier scenario of this run
-// left (kept, or still terminating), or someone else's.
-func clash(ctx context.Context, res *resources.Resources, o workload.Object) error {
-	what := fmt.Sprintf("%s %s/%s already exists", o.GetObjectKind().GroupVersionKind().Kind, o.GetNamespace(), o.GetName())
-	existing := o.DeepCopyObject().(workload.Object)
-	runID := o.GetLabels()[config.RunIDLabel]
-	if runID != "" && res.Get(ctx, o.GetName(), o.GetNamespace(), existing) == nil && existing.GetLabels()[config.RunIDLabel] == runID {
-		return fmt.Errorf("%s: scenario %s of this run left it (kept by E2E_KEEP, or still terminating); give the scenarios different namespaces or run them one at a time with --feature",
-			what, existing.GetLabels()[config.ScenarioLabel])
-	}
-	return fmt.Errorf("%s and was not created by this run: remove it or use another cluster", what)
 }
 
 // serverNamespace is the hermetic host's namespace, with the run id as suffix

@@ -4,25 +4,16 @@ import (
 	"context"
 	"fmt"
 
-	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
-
-	"istio-egress-conformance/harness/workload"
 )
 
 // Sweep removes, from the existing cluster in cfg, what the run whose id is
 // r.Cfg.RunID left behind: a run that was killed before its teardown (SIGKILL,
 // a lost CI runner) or kept by E2E_KEEP. It is that run's teardown plan, by
-// label selector: the CoreDNS override if that run made it, the fixtures'
+// label selector: the fixtures'
 // kinds, the helm releases, the namespaces. Another run's objects are not
 // selected, so a sweep is safe while other runs share the cluster.
 func (r *Run) Sweep(ctx context.Context, cfg *envconf.Config) error {
-	var cm corev1.ConfigMap
-	if err := cfg.Client().Resources().Get(ctx, workload.CoreDNSConfigMap, workload.CoreDNSNamespace, &cm); err == nil &&
-		cm.Annotations[workload.OverrideRunAnnotation] == r.Cfg.RunID {
-		original := cm.Annotations[workload.OriginalCorefileAnnotation]
-		r.corefile = &original
-	}
 	r.installedIstio = true // the releases are found by label: none when the run installed none
 	if err := r.runSteps(ctx, "sweep: ", r.teardownPlan(cfg)); err != nil {
 		return fmt.Errorf("sweep of run %s: %v", r.Cfg.RunID, err)

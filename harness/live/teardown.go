@@ -8,14 +8,13 @@ import (
 	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/e2e-framework/pkg/env"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
+	"istio-egress-conformance/harness/apply"
 	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/istio"
 	"istio-egress-conformance/harness/preflight"
-	"istio-egress-conformance/harness/workload"
 )
 
 // teardownBudget bounds the whole teardown, so a hung API server cannot keep a
@@ -23,7 +22,7 @@ import (
 const teardownBudget = 10 * time.Minute
 
 // Teardown removes what the run created, in reverse order, and only that: the
-// DNS override, the hermetic host, Istio if this run installed it, the kind
+// hermetic host, Istio if this run installed it, the kind
 // cluster if this run created it. It runs on a fresh context, because the one
 // it is given may be the cancelled run's.
 func (r *Run) Teardown() env.Func {
@@ -72,11 +71,8 @@ func (r *Run) teardownPlan(cfg *envconf.Config) []teardownStep {
 	if r.Report.Mode != preflight.ModeExisting {
 		return nil // no cluster was had: nothing was created
 	}
-	if r.corefile != nil {
-		plan = append(plan, teardownStep{"restore the CoreDNS Corefile and restart CoreDNS", func(ctx context.Context) error { return r.restoreDNS(ctx, cfg) }})
-	}
 	selector := r.ownerSelector("")
-	plan = append(plan, deleteKindsSteps(cfg, fixtureKinds(r.scenarios()...), selector)...)
+	plan = append(plan, deleteKindsSteps(cfg, apply.FixtureKinds(r.scenarios()...), selector)...)
 	if r.installedIstio {
 		plan = append(plan, teardownStep{"helm uninstall the releases labelled " + selector, func(ctx context.Context) error {
 			return istio.Uninstall(ctx, r.Runner, r.Report.Tools["helm"], cfg.KubeconfigFile(), r.Cfg.RunID)
@@ -104,35 +100,13 @@ func (r *Run) KeptMessage() string {
 	}
 	selector := r.ownerSelector("")
 	steps := []string{}
-	if r.corefile != nil {
-		steps = append(steps, fmt.Sprintf("restore CoreDNS from the %s annotation of %s/%s and remove the %s annotation from its Deployment's pod template",
-			workload.OriginalCorefileAnnotation, workload.CoreDNSNamespace, workload.CoreDNSConfigMap, workload.RestartAnnotation))
-	}
 	if r.installedIstio {
 		steps = append(steps, "go tool helm uninstall istiod istio-base -n "+istio.Namespace)
 	}
 	var resources []string
-	for _, k := range fixtureKinds(r.scenarios()...) {
+	for _, k := range apply.FixtureKinds(r.scenarios()...) {
 		resources = append(resources, strings.ToLower(k.GroupKind().String()))
 	}
 	steps = append(steps, fmt.Sprintf("kubectl delete %s -A -l %s", strings.Join(append(resources, "namespaces"), ","), selector))
 	return fmt.Sprintf("objects labelled %s kept; remove them with: make sweep RUN_ID=%s, or by hand: %s", selector, r.Cfg.RunID, strings.Join(steps, "; then "))
-}
-
-func (r *Run) restoreDNS(ctx context.Context, cfg *envconf.Config) error {
-	res := cfg.Client().Resources()
-	var cm corev1.ConfigMap
-	if err := res.Get(ctx, workload.CoreDNSConfigMap, workload.CoreDNSNamespace, &cm); err != nil {
-		return fmt.Errorf("restore coredns: %v", err)
-	}
-	cm.Data[workload.CorefileKey] = *r.corefile
-	delete(cm.Annotations, workload.OriginalCorefileAnnotation)
-	delete(cm.Annotations, workload.OverrideRunAnnotation)
-	if err := res.Update(ctx, &cm); err != nil {
-		return fmt.Errorf("restore coredns: %v", err)
-	}
-	r.corefile = nil
-	// New pods read the original Corefile at once, so nobody is left with the
-	// override's answers for the minutes a reload would take.
-	return restartCoreDNS(ctx, res, r.Cfg.RunID, true, r.dnsTimings)
 }

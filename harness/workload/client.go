@@ -33,6 +33,8 @@ type ClientOptions struct {
 	ServiceAccount string
 	// CA, when set (hermetic mode), is mounted for curl and offered to the sidecar.
 	CA []byte
+	// HostAliases (hermetic mode) point the check hosts at the hermetic server.
+	HostAliases []corev1.HostAlias
 }
 
 // ClientObjects are the client namespace's objects, in creation order:
@@ -77,6 +79,7 @@ func clientPod(o ClientOptions) *corev1.Pod {
 			// outright: Istio's injected token volume needs it, and an API
 			// server without that plugin (the control-plane tier's) leaves it empty.
 			ServiceAccountName:            orDefault(o.ServiceAccount, defaultServiceAccount),
+			HostAliases:                   o.HostAliases,
 			TerminationGracePeriodSeconds: ptr(int64(1)),
 			Containers: []corev1.Container{{
 				Name:    ClientContainer,

@@ -16,8 +16,7 @@ import (
 const (
 	ServerNamespace = "egress-external"
 	ServerPodName   = "hermetic-server"
-	// ServerContainer runs nginx; its image (Alpine) has getent, which the
-	// run uses to see what the cluster DNS answers.
+	// ServerContainer runs nginx.
 	ServerContainer = "nginx"
 	ServerTLSSecret = "hermetic-server-tls"
 	ServerConfig    = "hermetic-server-nginx"

@@ -1,7 +1,6 @@
 package workload
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -96,66 +95,27 @@ func TestServerObjects(t *testing.T) {
 	}
 }
 
-// kindCorefile is the Corefile kind v0.33 ships.
-const kindCorefile = `.:53 {
-    errors
-    health {
-       lameduck 5s
-    }
-    ready
-    kubernetes cluster.local in-addr.arpa ip6.arpa {
-       pods insecure
-       fallthrough in-addr.arpa ip6.arpa
-       ttl 30
-    }
-    prometheus :9153
-    forward . /etc/resolv.conf {
-       max_concurrent 1000
-    }
-    cache 30
-    loop
-    reload
-    loadbalance
-}
-`
-
-func TestOverrideCorefile(t *testing.T) {
-	got, err := OverrideCorefile(kindCorefile, "10.244.0.7", []string{"www.tetrate.io", "tetrate.io"})
-	require.NoError(t, err)
-	assert.True(t, strings.HasPrefix(got, ".:53 {\n    # egress-conformance override\n    hosts {\n        10.244.0.7 www.tetrate.io tetrate.io\n        fallthrough\n    }\n    errors\n"), got)
-	assert.Less(t, strings.Index(got, "hosts {"), strings.Index(got, "forward ."), "hosts answers before the forwarders")
-	assert.Equal(t, kindCorefile, strings.Replace(got, "    # egress-conformance override\n    hosts {\n        10.244.0.7 www.tetrate.io tetrate.io\n        fallthrough\n    }\n", "", 1), "the rest is untouched")
-
-	_, err = OverrideCorefile(got, "10.244.0.7", []string{"www.tetrate.io"})
-	assert.ErrorContains(t, err, "already has an egress-conformance override")
-	_, err = OverrideCorefile("example.org:53 {\n}\n", "10.0.0.1", []string{"a"})
-	assert.ErrorContains(t, err, `no ".:53 {" server block`)
-	_, err = OverrideCorefile(kindCorefile, "not-an-ip", []string{"a"})
-	assert.ErrorContains(t, err, `"not-an-ip" is not an IP address`)
-	_, err = OverrideCorefile(kindCorefile, "10.0.0.1", nil)
-	assert.ErrorContains(t, err, "no host names")
+// TestHermeticClientResolvesThroughHostAliases: every check host maps to
+// each of the server's addresses (both families of a dual-stack pod), in the
+// client pod's own spec; nothing else carries them.
+func TestHermeticClientResolvesThroughHostAliases(t *testing.T) {
+	aliases := HostAliases([]string{"10.244.0.7", "fd00:10:244::7"}, []string{"www.tetrate.io", "tetrate.io"})
+	objs := decodeBack(t, ClientObjects(ClientOptions{Namespace: "tetrate", Image: "img", Labels: runLabels, HostAliases: aliases}))
+	pod := objs[len(objs)-1].Object.(*corev1.Pod)
+	assert.Equal(t, []corev1.HostAlias{
+		{IP: "10.244.0.7", Hostnames: []string{"www.tetrate.io", "tetrate.io"}},
+		{IP: "fd00:10:244::7", Hostnames: []string{"www.tetrate.io", "tetrate.io"}},
+	}, pod.Spec.HostAliases)
+	assert.Nil(t, HostAliases([]string{"10.244.0.7"}, nil), "no hosts, no aliases")
+	assert.Empty(t, decodeBack(t, ClientObjects(ClientOptions{Namespace: "t", Image: "img", Labels: runLabels}))[1].Object.(*corev1.Pod).Spec.HostAliases,
+		"the internet mode's client resolves through the cluster DNS")
 }
 
-// FuzzOverrideCorefile edits arbitrary Corefiles: it refuses, or it inserts
-// exactly the override block and leaves every other byte as it was, so that
-// the annotation it keeps restores the original exactly.
-// The seed corpus is in testdata/fuzz/FuzzOverrideCorefile.
-func FuzzOverrideCorefile(f *testing.F) {
-	f.Add(kindCorefile)
-	// The block's lines, each after a newline: the server block's line may be the last one.
-	const block = "\n    # egress-conformance override\n    hosts {\n        10.244.0.7 www.tetrate.io tetrate.io\n        fallthrough\n    }"
-	f.Fuzz(func(t *testing.T, corefile string) {
-		got, err := OverrideCorefile(corefile, "10.244.0.7", []string{"www.tetrate.io", "tetrate.io"})
-		if err != nil {
-			require.True(t, strings.HasPrefix(err.Error(), "coredns override: "), err.Error())
-			require.NotContains(t, err.Error(), "\n")
-			return
-		}
-		require.Equal(t, strings.Count(corefile, overrideMarker)+1, strings.Count(got, overrideMarker))
-		require.Equal(t, corefile, strings.Replace(got, block, "", 1), "only the block was added")
-		_, err = OverrideCorefile(got, "10.244.0.7", []string{"www.tetrate.io"})
-		require.Error(t, err, "a second override is refused")
-	})
+func TestPodIPsPreferTheListOfFamilies(t *testing.T) {
+	dual := &corev1.Pod{Status: corev1.PodStatus{PodIP: "10.244.0.7", PodIPs: []corev1.PodIP{{IP: "10.244.0.7"}, {IP: "fd00::7"}}}}
+	assert.Equal(t, []string{"10.244.0.7", "fd00::7"}, PodIPs(dual))
+	assert.Equal(t, []string{"10.0.0.1"}, PodIPs(&corev1.Pod{Status: corev1.PodStatus{PodIP: "10.0.0.1"}}))
+	assert.Empty(t, PodIPs(&corev1.Pod{}))
 }
 
 // TestClientIdentityFromTheScenario: client.labels join the pod's own (and
