@@ -35,7 +35,10 @@ type CheckReport struct {
 	Failures  []string `json:"failures,omitempty"`
 	// Prediction is the offline translation's, or, in the control-plane
 	// tier's report, the one read from the config the real istiod served.
-	Prediction  *PredictionView `json:"prediction,omitempty"`
+	Prediction *PredictionView `json:"prediction,omitempty"`
+	// Sidecar, in the live tier's report, is the prediction read from the
+	// client sidecar's own config dump.
+	Sidecar     *PredictionView `json:"sidecar,omitempty"`
 	Observation *Observation    `json:"observation,omitempty"`
 }
 
@@ -107,7 +110,7 @@ func Report(r results.Run) ConformanceReport {
 	}
 	for _, res := range r.Results {
 		cr := CheckReport{Name: res.Name(), URL: res.URL, Result: verdict(res), Duration: res.Duration.String(),
-			Failures: res.Failures, Prediction: viewPrediction(res.Prediction)}
+			Failures: res.Failures, Prediction: viewPrediction(res.Prediction), Sidecar: viewPrediction(res.Sidecar)}
 		if res.URL != "" {
 			e := res.Expect
 			cr.Expectation = &e

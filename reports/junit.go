@@ -69,9 +69,17 @@ func failureDetail(tier string, res results.CheckResult) string {
 	for _, f := range res.Failures {
 		b.WriteString(f + "\n")
 	}
-	if p := res.Prediction; p != nil {
-		fmt.Fprintf(&b, "%s prediction: route %s, cluster %s, upstream %s:%d, tls %s sni %q, timeout %s\n",
-			tier, p.Route, p.Cluster, p.UpstreamHost, p.UpstreamPort, p.TLSMode, p.SNI, p.Timeout)
+	if tier == results.TierLive {
+		tier = results.TierOffline // the live tier's own reading of a proxy is the sidecar's
+	}
+	for _, p := range []struct {
+		name string
+		p    *results.Prediction
+	}{{tier, res.Prediction}, {"sidecar", res.Sidecar}} {
+		if p.p != nil {
+			fmt.Fprintf(&b, "%s prediction: route %s, cluster %s, upstream %s:%d, tls %s sni %q, timeout %s\n",
+				p.name, p.p.Route, p.p.Cluster, p.p.UpstreamHost, p.p.UpstreamPort, p.p.TLSMode, p.p.SNI, p.p.Timeout)
+		}
 	}
 	if l := res.Live; l != nil {
 		b.WriteString("attempts:\n" + l.Convergence.String() + "\n")

@@ -48,6 +48,7 @@ type Run struct {
 	serverIPs      []string // the hermetic server pod's, one per IP family
 
 	mu       sync.Mutex
+	evidence map[string]evidence // per scenario, from its setup
 	verdicts results.Run
 	failed   bool // a check failed: teardown exports the kind cluster's logs first
 }

@@ -21,6 +21,7 @@ import (
 	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/converge"
 	"istio-egress-conformance/harness/curl"
+	"istio-egress-conformance/harness/offline"
 	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/harness/workload"
 	"istio-egress-conformance/scenarios"
@@ -78,7 +79,7 @@ func (r *Run) Feature(e scenarios.Entry) features.Feature {
 		}).Feature()
 	}
 	b = b.Setup(func(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
-		if err := r.phase("scenario "+s.Name+": client and fixtures", func() error { return r.setupScenario(ctx, cfg, s) }); err != nil {
+		if err := r.setupScenario(ctx, cfg, s); err != nil {
 			r.record(results.CheckResult{Scenario: s.Name, Check: "setup", Failures: []string{err.Error()}})
 			t.Error(err)
 			// e2e-framework skips a feature's Teardown after a fatal Setup: clean up here.
@@ -87,9 +88,9 @@ func (r *Run) Feature(e scenarios.Entry) features.Feature {
 		}
 		return ctx
 	})
-	for _, c := range s.Checks {
+	for k, c := range s.Checks {
 		b = b.Assess(c.Name, func(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
-			r.assess(ctx, t, cfg, s, c)
+			r.assess(ctx, t, cfg, s, k)
 			return ctx
 		})
 	}
@@ -114,11 +115,31 @@ func (r *Run) finishScenario(ctx context.Context, t *testing.T, cfg *envconf.Con
 	}
 }
 
+// setupScenario predicts the checks offline, applies the scenario, waits for
+// the client, then for its sidecar's config to agree with the prediction.
+// That last wait does not fail the setup: each check reports what differs.
 func (r *Run) setupScenario(ctx context.Context, cfg *envconf.Config, s scenarios.Scenario) error {
-	if err := r.applyScenario(ctx, cfg, s); err != nil {
+	var want []results.Prediction
+	err := r.phase("scenario "+s.Name+": offline prediction, client and fixtures", func() error {
+		var err error
+		if want, err = offline.Predict(s); err != nil {
+			return fmt.Errorf("offline prediction: %v", err)
+		}
+		if err := r.applyScenario(ctx, cfg, s); err != nil {
+			return err
+		}
+		return awaitClient(ctx, cfg, s.Client.Namespace)
+	})
+	if err != nil {
 		return err
 	}
-	return awaitClient(ctx, cfg, s.Client.Namespace)
+	ev := evidence{offline: want}
+	_ = r.phase("scenario "+s.Name+": wait until the client sidecar's config agrees with the offline prediction", func() error {
+		ev.sidecar, ev.err = awaitSidecar(ctx, execSidecarReader(cfg.Client().Resources()), s, want, r.serverIPs, r.Cfg.CheckTimeout, time.Second)
+		return ev.err
+	})
+	r.setEvidence(s.Name, ev)
+	return nil
 }
 
 // applyScenario is the shared apply step with this run's options: in
@@ -164,8 +185,10 @@ func (r *Run) teardownScenario(ctx context.Context, cfg *envconf.Config, s scena
 	return r.runSteps(ctx, "scenario "+s.Name+": ", r.scenarioTeardownPlan(cfg, s))
 }
 
-// assess runs one check until it converges, printing every attempt on failure.
-func (r *Run) assess(ctx context.Context, t *testing.T, cfg *envconf.Config, s scenarios.Scenario, c scenarios.Check) {
+// assess runs the scenario's k-th check until it converges, printing every
+// attempt on failure, and judges the client sidecar's config for it.
+func (r *Run) assess(ctx context.Context, t *testing.T, cfg *envconf.Config, s scenarios.Scenario, k int) {
+	c := s.Checks[k]
 	if why := r.cannotServe(c); why != "" {
 		line := fmt.Sprintf("scenario %s, check %s skipped: %s", s.Name, c.Name, why)
 		r.recordSkipped(s, c, line)
@@ -200,12 +223,19 @@ func (r *Run) assess(ctx context.Context, t *testing.T, cfg *envconf.Config, s s
 	if err != nil && outcome.Reason == "" {
 		outcome.Reason = err.Error() // the check panicked
 	}
-	verdict := results.CheckResult{Scenario: s.Name, Check: c.Name, URL: c.URL, Expect: c.Expect, HostDelay: c.DeclaredHostDelay(), Passed: outcome.Passed,
+	verdict := results.CheckResult{Scenario: s.Name, Check: c.Name, URL: c.URL, Expect: c.Expect, HostDelay: c.DeclaredHostDelay(),
 		Duration: outcome.Elapsed, Live: &results.LiveObservation{Last: last.Answer(), Convergence: outcome}}
 	if !outcome.Passed {
-		msg := fmt.Sprintf("scenario %s, check %s (%s): %s", s.Name, c.Name, c.URL, outcome)
-		verdict.Failures = []string{msg}
-		t.Error(msg)
+		verdict.Failures = append(verdict.Failures, fmt.Sprintf("scenario %s, check %s (%s): %s", s.Name, c.Name, c.URL, outcome))
+	}
+	ev := r.evidenceFor(s.Name)
+	verdict.Prediction, verdict.Sidecar = ev.predictions(k)
+	for _, p := range ev.problems(c) {
+		verdict.Failures = append(verdict.Failures, fmt.Sprintf("scenario %s, check %s: the client sidecar's config: %s", s.Name, c.Name, p))
+	}
+	verdict.Passed = len(verdict.Failures) == 0
+	for _, f := range verdict.Failures {
+		t.Error(f)
 	}
 	r.record(verdict)
 }

@@ -31,9 +31,23 @@ import (
 // order. The sidecar's version is the Istio release the live tier installs
 // by default.
 func Predict(s scenarios.Scenario) ([]results.Prediction, error) {
+	sim, err := Simulate(s)
+	if err != nil {
+		return nil, err
+	}
+	predictions, err := judge.FromSimulation(sim, s.Checks)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %s: %v", s.Name, err)
+	}
+	return predictions, nil
+}
+
+// Simulate is the client sidecar's Envoy config that Istio's translation
+// makes of the scenario's objects: the input of Istio's traffic simulation.
+func Simulate(s scenarios.Scenario) (*simulation.Simulation, error) {
 	quietIstioLogs()
 	configs := istioConfigs(s)
-	var predictions []results.Prediction
+	var sim *simulation.Simulation
 	// Istio's test fixtures report failures through a test.Failer and stop
 	// their informers on its cleanup; test.Wrap turns both into an error and a
 	// return, so the engine is an ordinary function.
@@ -53,15 +67,12 @@ func Predict(s scenarios.Scenario) ([]results.Prediction, error) {
 				IstioVersion:   config.DefaultIstioVersion,
 			},
 		})
-		var err error
-		if predictions, err = judge.FromSimulation(simulation.NewSimulationFromConfigGen(nil, gen, proxy), s.Checks); err != nil {
-			t.Fatal(err)
-		}
+		sim = simulation.NewSimulationFromConfigGen(nil, gen, proxy)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: offline translation failed: %v", s.Name, err)
 	}
-	return predictions, nil
+	return sim, nil
 }
 
 // configGen is Istio's config generator over the scenario's objects. Istio

@@ -37,8 +37,12 @@ type CheckResult struct {
 	Failures []string
 	Duration time.Duration
 	// Prediction is the one read from a proxy's config: the offline
-	// translation's, or the config the control-plane tier's istiod served.
+	// translation's (in the offline and live tiers), or the config the
+	// control-plane tier's istiod served.
 	Prediction *Prediction
+	// Sidecar is the live tier's prediction from the client sidecar's own
+	// config dump, judged against Prediction.
+	Sidecar *Prediction
 	// Live holds the live tier's attempts and last curl answer.
 	Live *LiveObservation
 }

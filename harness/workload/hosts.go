@@ -6,9 +6,11 @@ import (
 
 // HostAliases point every host at each of the hermetic server's IPs (one per
 // IP family of a dual-stack pod), for the client pod's spec.hostAliases. The
-// kubelet writes them into the /etc/hosts it mounts into every container of
-// the pod, the istio-proxy sidecar included (kubernetes pkg/kubelet/kubelet_pods.go,
-// makeMounts and managedHostsFileContent), once, when the pod starts: no
+// kubelet writes them into the one /etc/hosts it bind-mounts into every
+// container of the pod, init containers and the native istio-proxy sidecar
+// included, before the container starts (kubernetes pkg/kubelet/kubelet_pods.go:
+// makeMounts, makeHostsMount, hostsEntriesFromHostAliases), and hostAliases
+// cannot change on a running pod (validation.go updatablePodSpecFields): no
 // cluster-wide change and no propagation delay. Both readers of the check
 // hosts look there first:
 //   - curl (musl libc reads /etc/hosts before DNS);

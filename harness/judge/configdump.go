@@ -1,0 +1,112 @@
+package judge
+
+import (
+	"fmt"
+
+	admin "github.com/envoyproxy/go-control-plane/envoy/admin/v3"
+	cluster "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	listener "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+	"istio.io/istio/istioctl/pkg/util/configdump"
+	"istio.io/istio/pilot/pkg/simulation"
+	"istio.io/istio/pilot/pkg/util/protoconv"
+	"istio.io/istio/pkg/util/protomarshal"
+)
+
+// FromConfigDump reads an Envoy config dump (the admin endpoint's
+// /config_dump, as `pilot-agent request GET config_dump` prints it in the
+// istio-proxy container) into the input of Istio's simulation: the listeners,
+// clusters and route configurations Envoy holds, static and dynamic (active
+// ones only: a draining listener serves no new request). It reads with
+// istioctl's own reader (istioctl/pkg/util/configdump, what `istioctl
+// proxy-config` uses), which skips types this build does not know instead of
+// failing, as istioctl does for a newer Envoy. A dump without a listener or a
+// cluster is an error: it is not a running proxy's.
+func FromConfigDump(dump []byte) (*simulation.Simulation, error) {
+	var w configdump.Wrapper
+	if err := w.UnmarshalJSON(dump); err != nil {
+		return nil, fmt.Errorf("config dump: not Envoy's JSON: %v", err)
+	}
+	var listeners, clusters, routes []*anypb.Any
+	if ld, err := w.GetListenerConfigDump(); err == nil {
+		for _, l := range ld.GetStaticListeners() {
+			listeners = append(listeners, l.GetListener())
+		}
+		for _, l := range ld.GetDynamicListeners() {
+			if a := l.GetActiveState().GetListener(); a != nil {
+				listeners = append(listeners, a)
+			}
+		}
+	}
+	if cd, err := w.GetClusterConfigDump(); err == nil {
+		for _, c := range cd.GetStaticClusters() {
+			clusters = append(clusters, c.GetCluster())
+		}
+		for _, c := range cd.GetDynamicActiveClusters() {
+			clusters = append(clusters, c.GetCluster())
+		}
+	}
+	if rd, err := w.GetRouteConfigDump(); err == nil { // none when every route is inline
+		for _, r := range rd.GetStaticRouteConfigs() {
+			routes = append(routes, r.GetRouteConfig())
+		}
+		for _, r := range rd.GetDynamicRouteConfigs() {
+			routes = append(routes, r.GetRouteConfig())
+		}
+	}
+	sim := &simulation.Simulation{}
+	for _, a := range listeners {
+		l := &listener.Listener{}
+		if err := unpack(a, l); err != nil {
+			return nil, err
+		}
+		sim.Listeners = append(sim.Listeners, l)
+	}
+	for _, a := range clusters {
+		c := &cluster.Cluster{}
+		if err := unpack(a, c); err != nil {
+			return nil, err
+		}
+		sim.Clusters = append(sim.Clusters, c)
+	}
+	for _, a := range routes {
+		r := &route.RouteConfiguration{}
+		if err := unpack(a, r); err != nil {
+			return nil, err
+		}
+		sim.Routes = append(sim.Routes, r)
+	}
+	if len(sim.Listeners) == 0 || len(sim.Clusters) == 0 {
+		return nil, fmt.Errorf("config dump: %d listeners and %d clusters: not a running proxy's config", len(sim.Listeners), len(sim.Clusters))
+	}
+	return sim, nil
+}
+
+func unpack(a *anypb.Any, m proto.Message) error {
+	if err := a.UnmarshalTo(m); err != nil {
+		return fmt.Errorf("config dump: %s: %v", a.GetTypeUrl(), err)
+	}
+	return nil
+}
+
+// ConfigDump writes a proxy's config as Envoy's admin endpoint prints it (the
+// dynamic, active resources), so that config istiod served over xDS is read
+// back the way the live tier reads a real sidecar's.
+func ConfigDump(sim *simulation.Simulation) ([]byte, error) {
+	var ls admin.ListenersConfigDump
+	for _, l := range sim.Listeners {
+		ls.DynamicListeners = append(ls.DynamicListeners, &admin.ListenersConfigDump_DynamicListener{
+			Name: l.GetName(), ActiveState: &admin.ListenersConfigDump_DynamicListenerState{Listener: protoconv.MessageToAny(l)}})
+	}
+	var cs admin.ClustersConfigDump
+	for _, c := range sim.Clusters {
+		cs.DynamicActiveClusters = append(cs.DynamicActiveClusters, &admin.ClustersConfigDump_DynamicCluster{Cluster: protoconv.MessageToAny(c)})
+	}
+	var rs admin.RoutesConfigDump
+	for _, r := range sim.Routes {
+		rs.DynamicRouteConfigs = append(rs.DynamicRouteConfigs, &admin.RoutesConfigDump_DynamicRouteConfig{RouteConfig: protoconv.MessageToAny(r)})
+	}
+	return protomarshal.Marshal(&admin.ConfigDump{Configs: []*anypb.Any{protoconv.MessageToAny(&ls), protoconv.MessageToAny(&cs), protoconv.MessageToAny(&rs)}})
+}
