@@ -44,6 +44,7 @@ func TestScenarios(t *testing.T) {
 			want, err := offline.Predict(out.Scenario)
 			require.NoError(t, err)
 			s := out.Scenario
+			fromDump := predictFromDump(t, out.ConfigDump, s)
 			perCheck := time.Since(start) / time.Duration(len(s.Checks))
 			for k, check := range s.Checks {
 				p := out.Predictions[k]
@@ -55,6 +56,7 @@ func TestScenarios(t *testing.T) {
 					}
 					record(res)
 					assert.Equal(t, want[k], p, "the real istiod's config must predict what the offline translation predicts")
+					assert.Equal(t, want[k], fromDump[k], "the served config, read back as the live tier reads a sidecar's config dump, must predict the same")
 				})
 			}
 			for _, sds := range out.SDS {
@@ -73,4 +75,15 @@ func TestScenarios(t *testing.T) {
 			}
 		})
 	}
+}
+
+// predictFromDump reads the config dump the way the live tier reads a real
+// sidecar's and predicts every check from it.
+func predictFromDump(t *testing.T, dump []byte, s scenarios.Scenario) []results.Prediction {
+	t.Helper()
+	sim, err := judge.FromConfigDump(dump)
+	require.NoError(t, err)
+	got, err := judge.FromSimulation(sim, s.Checks)
+	require.NoError(t, err)
+	return got
 }

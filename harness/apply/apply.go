@@ -9,15 +9,25 @@ import (
 	"context"
 	"fmt"
 
+	istioscheme "istio.io/client-go/pkg/clientset/versioned/scheme"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 
 	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/workload"
 	"istio-egress-conformance/scenarios"
 )
+
+func init() {
+	// e2e-framework's klient decodes with client-go's scheme; Istio's kinds join it
+	// so that fixtures apply as typed objects.
+	if err := istioscheme.AddToScheme(scheme.Scheme); err != nil {
+		panic(err)
+	}
+}
 
 // Options are what a scenario's setup needs beyond the scenario.
 type Options struct {

@@ -39,6 +39,9 @@ type Outcome struct {
 	NativeSidecar bool
 	// SDS holds, per credentialName, what the sidecar would get.
 	SDS []SDSResult
+	// ConfigDump is the served config as the sidecar's Envoy admin endpoint
+	// would print it: what the live tier reads from a real sidecar.
+	ConfigDump []byte
 	// ApplyToConfig is from applying the fixtures to the config holding
 	// their hosts and istiod quiet for quietPeriod (300ms of it is that
 	// quiet); DeleteToGone from deleting them to their hosts leaving it.
@@ -101,6 +104,9 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 	}
 	out.ApplyToConfig = time.Since(start)
 	if out.Predictions, err = judge.FromSimulation(sim, s.Checks); err != nil {
+		return out, err
+	}
+	if out.ConfigDump, err = judge.ConfigDump(sim); err != nil {
 		return out, err
 	}
 	for _, name := range credentialNames(s) {

@@ -11,8 +11,6 @@ import (
 	"sync"
 	"time"
 
-	istioscheme "istio.io/client-go/pkg/clientset/versioned/scheme"
-	"k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
 	"istio-egress-conformance/harness/cluster"
@@ -25,14 +23,6 @@ import (
 	"istio-egress-conformance/reports"
 	"istio-egress-conformance/scenarios"
 )
-
-func init() {
-	// e2e-framework's klient decodes with client-go's scheme; Istio's kinds join it
-	// so that fixtures apply as typed objects.
-	if err := istioscheme.AddToScheme(scheme.Scheme); err != nil {
-		panic(err)
-	}
-}
 
 // Run is one live run: its configuration and what it created.
 type Run struct {

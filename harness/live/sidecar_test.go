@@ -60,7 +60,9 @@ func TestSidecarThatAgreesStartsTheChecks(t *testing.T) {
 	s, sim := seedSidecar(t, nil)
 	want, err := offline.Predict(s)
 	require.NoError(t, err)
-	notYet := func() (sidecarView, error) { return sidecarView{}, errors.New("exec pilot-agent request GET config_dump: container not running") }
+	notYet := func() (sidecarView, error) {
+		return sidecarView{}, errors.New("exec pilot-agent request GET config_dump: container not running")
+	}
 	j, err := awaitSidecar(context.Background(), reads(notYet, view(sim, "10.244.0.7")), s, want, hermeticIPs, time.Second, time.Millisecond)
 	require.NoError(t, err, "a sidecar not up yet is waited for")
 	assert.Equal(t, want, j.predictions, "the sidecar's own config predicts the offline verdicts")
@@ -107,7 +109,9 @@ func TestSidecarNeverReadIsEveryChecksProblem(t *testing.T) {
 	s, _ := seedSidecar(t, nil)
 	want, err := offline.Predict(s)
 	require.NoError(t, err)
-	broken := func() (sidecarView, error) { return sidecarView{}, errors.New("config dump: not Envoy's JSON: syntax error") }
+	broken := func() (sidecarView, error) {
+		return sidecarView{}, errors.New("config dump: not Envoy's JSON: syntax error")
+	}
 	j, err := awaitSidecar(context.Background(), reads(broken), s, want, hermeticIPs, 30*time.Millisecond, 10*time.Millisecond)
 	require.EqualError(t, err, "the client sidecar's config never agreed with the offline prediction within 30ms (3 reads): config dump: not Envoy's JSON: syntax error")
 	ev := evidence{offline: want, sidecar: j, err: err}
