@@ -7,8 +7,10 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/support"
 	"sigs.k8s.io/e2e-framework/support/kind"
@@ -73,26 +75,57 @@ func (k *Kind) Destroy(ctx context.Context) error {
 	return k.Provider().Destroy(ctx)
 }
 
-// LoadImages loads images from the local Docker engine into the cluster with
-// e2e-framework's kind provider (`kind load docker-image`, what
-// envfuncs.LoadImageToCluster runs). Every image must be there first: a
-// missing one is a one-line error naming it, before anything is loaded.
-func (k *Kind) LoadImages(ctx context.Context, runner command.Runner, images []string) error {
+// LoadImages copies images from the local Docker engine into the cluster's
+// nodes, for the nodes' platform (NodePlatform), each through an archive in
+// dir. Every image must be there first: a missing one is a one-line error
+// naming it, before anything is loaded.
+//
+// Not `kind load docker-image`: kind v0.33.0 saves with a plain `docker save`
+// and its nodes import with `ctr images import --all-platforms`
+// (pkg/cluster/nodeutils/util.go, LoadImageArchive). Docker Engine 29's
+// default containerd image store lists every platform of a multi-platform
+// image but holds only the pulled one, so the import fails with "content
+// digest not found" (kind issue #3795). The workaround kind's maintainers
+// document (kind PR #4247) is what this does: `docker image save --platform`
+// (Docker CLI 28 or later, one platform) and `kind load image-archive`.
+func (k *Kind) LoadImages(ctx context.Context, runner command.Runner, platform, dir string, images []string) error {
 	for _, image := range images {
 		if _, err := runner.Run(ctx, "docker", "image", "inspect", "--format", "{{.Id}}", image); err != nil {
-			return fmt.Errorf("E2E_PRELOAD_IMAGES=1: image %s is not in the local Docker engine (docker pull %s, or docker load it, first): %v", image, image, err)
+			return fmt.Errorf("E2E_PRELOAD_IMAGES=1: image %s is not in the local Docker engine (docker pull --platform %s %s, or docker load it, first): %v", image, platform, image, err)
 		}
 	}
-	loader, ok := k.Provider().(support.E2EClusterProviderWithImageLoader)
-	if !ok {
-		return fmt.Errorf("kind: the cluster provider cannot load images")
-	}
-	for _, image := range images {
-		if err := loader.LoadImage(ctx, image); err != nil {
-			return err
+	for i, image := range images {
+		archive := filepath.Join(dir, fmt.Sprintf("image-%d.tar", i))
+		if _, err := runner.Run(ctx, "docker", "image", "save", "--platform", platform, "--output", archive, image); err != nil {
+			return fmt.Errorf("E2E_PRELOAD_IMAGES=1: save %s for %s (needs Docker 28 or later, and the image pulled for that platform): %v", image, platform, err)
+		}
+		if _, err := runner.Run(ctx, k.Path, "load", "image-archive", archive, "--name", k.Name); err != nil {
+			return fmt.Errorf("E2E_PRELOAD_IMAGES=1: load %s into kind cluster %s: %v", image, k.Name, err)
 		}
 	}
 	return nil
+}
+
+// NodePlatform is the nodes' platform as Docker names it (os/arch, such as
+// linux/amd64): the kubelet reports its own build's GOOS and GOARCH in
+// status.nodeInfo. Nodes of different platforms are an error: one archive
+// per image serves one platform.
+func NodePlatform(nodes []corev1.Node) (string, error) {
+	platform := ""
+	for _, n := range nodes {
+		p := n.Status.NodeInfo.OperatingSystem + "/" + n.Status.NodeInfo.Architecture
+		switch {
+		case n.Status.NodeInfo.OperatingSystem == "" || n.Status.NodeInfo.Architecture == "":
+			return "", fmt.Errorf("node %s reports no operating system or architecture in status.nodeInfo", n.Name)
+		case platform != "" && p != platform:
+			return "", fmt.Errorf("nodes of two platforms (%s and %s): E2E_PRELOAD_IMAGES=1 loads one platform", platform, p)
+		}
+		platform = p
+	}
+	if platform == "" {
+		return "", fmt.Errorf("the cluster has no nodes to load images into")
+	}
+	return platform, nil
 }
 
 // ExportLogs writes `kind export logs` into dir.

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/e2e-framework/support"
 
 	"istio-egress-conformance/harness/command"
@@ -45,9 +47,47 @@ func TestLoadImagesNamesAMissingImageFirst(t *testing.T) {
 		inspect("curlimages/curl:8.11.1"): {Out: []byte("sha256:abc\n")},
 		inspect("nginx:1.27.3-alpine"):    {Err: errors.New("docker image inspect --format {{.Id}} nginx:1.27.3-alpine: exit status 1: Error response from daemon: No such image: nginx:1.27.3-alpine")},
 	}}
-	err := k.LoadImages(context.Background(), rec, []string{"curlimages/curl:8.11.1", "nginx:1.27.3-alpine"})
-	assert.EqualError(t, err, "E2E_PRELOAD_IMAGES=1: image nginx:1.27.3-alpine is not in the local Docker engine (docker pull nginx:1.27.3-alpine, or docker load it, first): "+
+	err := k.LoadImages(context.Background(), rec, "linux/arm64", "/tmp/x", []string{"curlimages/curl:8.11.1", "nginx:1.27.3-alpine"})
+	assert.EqualError(t, err, "E2E_PRELOAD_IMAGES=1: image nginx:1.27.3-alpine is not in the local Docker engine (docker pull --platform linux/arm64 nginx:1.27.3-alpine, or docker load it, first): "+
 		"docker image inspect --format {{.Id}} nginx:1.27.3-alpine: exit status 1: Error response from daemon: No such image: nginx:1.27.3-alpine")
 	assert.Equal(t, []string{inspect("curlimages/curl:8.11.1"), inspect("nginx:1.27.3-alpine")}, rec.Lines(), "nothing is loaded before every image is known to be there")
-	assert.Implements(t, (*support.E2EClusterProviderWithImageLoader)(nil), k.Provider(), "the provider loads with `kind load docker-image`")
+}
+
+// TestLoadImagesSavesForTheNodesPlatform: one archive per image, saved for
+// the node's platform only, loaded with kind load image-archive (kind PR
+// #4247's workaround for Docker's containerd image store).
+func TestLoadImagesSavesForTheNodesPlatform(t *testing.T) {
+	k := &Kind{Path: "/cache/kind", Name: "nightly"}
+	rec := &command.Recorder{}
+	images := []string{"curlimages/curl:8.11.1", "docker.io/istio/proxyv2:1.32.0"}
+	require.NoError(t, k.LoadImages(context.Background(), rec, "linux/amd64", "/tmp/images", images))
+	assert.Equal(t, []string{
+		"docker image inspect --format {{.Id}} curlimages/curl:8.11.1",
+		"docker image inspect --format {{.Id}} docker.io/istio/proxyv2:1.32.0",
+		"docker image save --platform linux/amd64 --output /tmp/images/image-0.tar curlimages/curl:8.11.1",
+		"/cache/kind load image-archive /tmp/images/image-0.tar --name nightly",
+		"docker image save --platform linux/amd64 --output /tmp/images/image-1.tar docker.io/istio/proxyv2:1.32.0",
+		"/cache/kind load image-archive /tmp/images/image-1.tar --name nightly",
+	}, rec.Lines())
+
+	rec = &command.Recorder{Replies: map[string]command.Reply{
+		"docker image save --platform linux/amd64 --output /tmp/images/image-0.tar curlimages/curl:8.11.1": {Err: errors.New("docker image save: exit status 125: unknown flag: --platform")}}}
+	err := k.LoadImages(context.Background(), rec, "linux/amd64", "/tmp/images", images[:1])
+	assert.EqualError(t, err, "E2E_PRELOAD_IMAGES=1: save curlimages/curl:8.11.1 for linux/amd64 (needs Docker 28 or later, and the image pulled for that platform): docker image save: exit status 125: unknown flag: --platform")
+}
+
+func node(name, os, arch string) corev1.Node {
+	return corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}, Status: corev1.NodeStatus{NodeInfo: corev1.NodeSystemInfo{OperatingSystem: os, Architecture: arch}}}
+}
+
+func TestNodePlatformComesFromTheKubelet(t *testing.T) {
+	p, err := NodePlatform([]corev1.Node{node("cp", "linux", "arm64"), node("w", "linux", "arm64")})
+	require.NoError(t, err)
+	assert.Equal(t, "linux/arm64", p)
+	_, err = NodePlatform([]corev1.Node{node("cp", "linux", "arm64"), node("w", "linux", "amd64")})
+	assert.EqualError(t, err, "nodes of two platforms (linux/arm64 and linux/amd64): E2E_PRELOAD_IMAGES=1 loads one platform")
+	_, err = NodePlatform([]corev1.Node{node("cp", "linux", "")})
+	assert.EqualError(t, err, "node cp reports no operating system or architecture in status.nodeInfo")
+	_, err = NodePlatform(nil)
+	assert.EqualError(t, err, "the cluster has no nodes to load images into")
 }

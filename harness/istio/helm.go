@@ -27,6 +27,19 @@ func IstiodValues() []string {
 	return []string{"--set", "meshConfig.outboundTrafficPolicy.mode=ALLOW_ANY"}
 }
 
+// Hub is where Istio's release images live. Istio's published charts say so
+// themselves (istio/release-builder pkg/build/helm.go rewrites the charts'
+// hub and tag at release); the install also sets it, so that the images a
+// run pulls, and E2E_PRELOAD_IMAGES loads, are known before the charts are.
+const Hub = "docker.io/istio"
+
+// Images are the images an install of the version pulls: istiod's, and the
+// proxy every injected sidecar runs (hub/proxyv2:tag: Istio
+// pkg/kube/inject/inject.go, imageURL, with the chart's default variant).
+func Images(version string) []string {
+	return []string{Hub + "/pilot:" + version, Hub + "/proxyv2:" + version}
+}
+
 // InstallCommands are the helm invocations that install Istio, in order, with
 // IstiodValues; `helm install` (not upgrade) refuses to touch a
 // release that already exists. The releases carry the run-id label, which is
@@ -37,6 +50,7 @@ func InstallCommands(helm, kubeconfig string, cfg config.Config) [][]string {
 	base := append([]string{helm, "install", BaseRelease, "base"}, common...)
 	istiod := append([]string{helm, "install", Istiod, "istiod"}, common...)
 	istiod = append(istiod, IstiodValues()...)
+	istiod = append(istiod, "--set", "global.hub="+Hub, "--set", "global.tag="+cfg.IstioVersion)
 	return [][]string{base, istiod}
 }
 

@@ -18,7 +18,7 @@ func TestInstallCommands(t *testing.T) {
 	assert.NoError(t, Run(context.Background(), rec, InstallCommands("/bin/helm", "/kc", cfg)))
 	assert.Equal(t, []string{
 		"/bin/helm install istio-base base --repo https://charts.example/istio --version 1.32.0 --namespace istio-system --labels egress-conformance.io/run-id=abcd1234 --wait --timeout 10m --kubeconfig /kc",
-		"/bin/helm install istiod istiod --repo https://charts.example/istio --version 1.32.0 --namespace istio-system --labels egress-conformance.io/run-id=abcd1234 --wait --timeout 10m --kubeconfig /kc --set meshConfig.outboundTrafficPolicy.mode=ALLOW_ANY",
+		"/bin/helm install istiod istiod --repo https://charts.example/istio --version 1.32.0 --namespace istio-system --labels egress-conformance.io/run-id=abcd1234 --wait --timeout 10m --kubeconfig /kc --set meshConfig.outboundTrafficPolicy.mode=ALLOW_ANY --set global.hub=docker.io/istio --set global.tag=1.32.0",
 	}, rec.Lines())
 }
 
@@ -64,4 +64,10 @@ func TestRunStopsAtFirstFailure(t *testing.T) {
 	err := Run(context.Background(), rec, cmds)
 	assert.EqualError(t, err, "istio: helm install istio-base base ...: exit status 1: Error: INSTALLATION FAILED: cannot re-use a name that is still in use")
 	assert.Len(t, rec.Calls, 1)
+}
+
+// TestImagesAreWhatTheInstallSets: the images E2E_PRELOAD_IMAGES loads are
+// the hub and tag the istiod install sets (TestInstallCommands).
+func TestImagesAreWhatTheInstallSets(t *testing.T) {
+	assert.Equal(t, []string{"docker.io/istio/pilot:1.31.2", "docker.io/istio/proxyv2:1.31.2"}, Images("1.31.2"))
 }

@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -33,7 +34,8 @@ func (r *Run) setupCluster(ctx context.Context, cfg *envconf.Config) (context.Co
 	if r.Report.Mode == preflight.ModeExisting {
 		return ctx, r.phase("cluster: use the existing cluster in "+r.Cfg.Kubeconfig+" ("+r.Report.ServerVersion+"), never deleted", func() error {
 			if r.Cfg.PreloadImages {
-				return fmt.Errorf("E2E_PRELOAD_IMAGES=1 loads images into a kind cluster the run creates; for the cluster in KUBECONFIG, load %s and %s into it yourself", r.Cfg.ClientImage, r.Cfg.ServerImage)
+				return fmt.Errorf("E2E_PRELOAD_IMAGES=1 loads images into a kind cluster the run creates; for the cluster in KUBECONFIG, load %s into it yourself",
+					strings.Join(append([]string{r.Cfg.ClientImage, r.Cfg.ServerImage}, istio.Images(r.Cfg.IstioVersion)...), ", "))
 			}
 			cfg.WithKubeconfigFile(r.Cfg.Kubeconfig)
 			return nil
@@ -50,9 +52,22 @@ func (r *Run) setupCluster(ctx context.Context, cfg *envconf.Config) (context.Co
 	if err != nil || !r.Cfg.PreloadImages {
 		return ctx, err
 	}
-	images := []string{r.Cfg.ClientImage, r.Cfg.ServerImage}
+	images := append([]string{r.Cfg.ClientImage, r.Cfg.ServerImage}, istio.Images(r.Cfg.IstioVersion)...)
 	return ctx, r.phase(fmt.Sprintf("cluster: load %s from the local Docker engine (E2E_PRELOAD_IMAGES=1)", strings.Join(images, ", ")), func() error {
-		return k.LoadImages(ctx, r.Runner, images)
+		var nodes corev1.NodeList
+		if err := cfg.Client().Resources().List(ctx, &nodes); err != nil {
+			return fmt.Errorf("list the kind nodes: %v", err)
+		}
+		platform, err := cluster.NodePlatform(nodes.Items)
+		if err != nil {
+			return err
+		}
+		dir, err := os.MkdirTemp("", "egress-conformance-images-")
+		if err != nil {
+			return err
+		}
+		defer func() { _ = os.RemoveAll(dir) }()
+		return k.LoadImages(ctx, r.Runner, platform, dir, images)
 	})
 }
 
