@@ -23,6 +23,7 @@ import (
 	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/live"
 	"istio-egress-conformance/harness/preflight"
+	"istio-egress-conformance/harness/sidecar"
 	"istio-egress-conformance/scenarios"
 )
 
@@ -76,6 +77,7 @@ func setup(m *testing.M) int {
 	}
 	fmt.Printf("live tier: run %s, cluster %s, Istio %s, external host %s\n", cfg.RunID, report.Mode, cfg.IstioVersion, cfg.External)
 	run = live.New(cfg, report, catalog, os.Stdout)
+	run.JudgeSidecar = sidecar.Judge
 	// Ctrl-C or a cancelled CI job cancels the run's context: kind, helm, waits
 	// and curl stop, and e2e-framework still runs the teardown, which works on
 	// a fresh context of its own.

@@ -4,6 +4,7 @@
 package live
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"runtime/debug"
@@ -11,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
 	"istio-egress-conformance/harness/cluster"
@@ -37,8 +39,13 @@ type Run struct {
 	ca             *workload.CA
 	serverIPs      []string // the hermetic server pod's, one per IP family
 
+	// JudgeSidecar judges a scenario's client sidecar by its own config
+	// before the checks (sidecar.Judge; a function so that this package's
+	// tests do not link Istio's translation).
+	JudgeSidecar func(ctx context.Context, res *resources.Resources, s scenarios.Scenario, serverIPs []string, within time.Duration) (results.SidecarEvidence, error)
+
 	mu       sync.Mutex
-	evidence map[string]evidence // per scenario, from its setup
+	evidence map[string]results.SidecarEvidence // per scenario, from its setup
 	verdicts results.Run
 	failed   bool // a check failed: teardown exports the kind cluster's logs first
 }

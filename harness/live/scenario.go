@@ -21,7 +21,6 @@ import (
 	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/converge"
 	"istio-egress-conformance/harness/curl"
-	"istio-egress-conformance/harness/offline"
 	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/harness/workload"
 	"istio-egress-conformance/scenarios"
@@ -115,16 +114,14 @@ func (r *Run) finishScenario(ctx context.Context, t *testing.T, cfg *envconf.Con
 	}
 }
 
-// setupScenario predicts the checks offline, applies the scenario, waits for
-// the client, then for its sidecar's config to agree with the prediction.
-// That last wait does not fail the setup: each check reports what differs.
+// setupScenario applies the scenario, waits for the client, then judges its
+// sidecar's own config against the offline prediction (JudgeSidecar). That
+// judgement does not fail the setup: each check reports what differs.
 func (r *Run) setupScenario(ctx context.Context, cfg *envconf.Config, s scenarios.Scenario) error {
-	var want []results.Prediction
-	err := r.phase("scenario "+s.Name+": offline prediction, client and fixtures", func() error {
-		var err error
-		if want, err = offline.Predict(s); err != nil {
-			return fmt.Errorf("offline prediction: %v", err)
-		}
+	if r.JudgeSidecar == nil {
+		return fmt.Errorf("live.Run.JudgeSidecar is not set: the live suite sets it to sidecar.Judge")
+	}
+	err := r.phase("scenario "+s.Name+": client and fixtures", func() error {
 		if err := r.applyScenario(ctx, cfg, s); err != nil {
 			return err
 		}
@@ -133,11 +130,17 @@ func (r *Run) setupScenario(ctx context.Context, cfg *envconf.Config, s scenario
 	if err != nil {
 		return err
 	}
-	ev := evidence{offline: want}
-	_ = r.phase("scenario "+s.Name+": wait until the client sidecar's config agrees with the offline prediction", func() error {
-		ev.sidecar, ev.err = awaitSidecar(ctx, execSidecarReader(cfg.Client().Resources()), s, want, r.serverIPs, r.Cfg.CheckTimeout, time.Second)
-		return ev.err
+	var ev results.SidecarEvidence
+	err = r.phase("scenario "+s.Name+": wait until the client sidecar's config agrees with the offline prediction", func() error {
+		var err error
+		if ev, err = r.JudgeSidecar(ctx, cfg.Client().Resources(), s, r.serverIPs, r.Cfg.CheckTimeout); err != nil {
+			return err
+		}
+		return ev.Err
 	})
+	if ev.Offline == nil { // no offline prediction: nothing to judge the sidecar or the checks by
+		return err
+	}
 	r.setEvidence(s.Name, ev)
 	return nil
 }
@@ -229,8 +232,8 @@ func (r *Run) assess(ctx context.Context, t *testing.T, cfg *envconf.Config, s s
 		verdict.Failures = append(verdict.Failures, fmt.Sprintf("scenario %s, check %s (%s): %s", s.Name, c.Name, c.URL, outcome))
 	}
 	ev := r.evidenceFor(s.Name)
-	verdict.Prediction, verdict.Sidecar = ev.predictions(k)
-	for _, p := range ev.problems(c) {
+	verdict.Prediction, verdict.Sidecar = ev.Predictions(k)
+	for _, p := range ev.CheckProblems(c.Name) {
 		verdict.Failures = append(verdict.Failures, fmt.Sprintf("scenario %s, check %s: the client sidecar's config: %s", s.Name, c.Name, p))
 	}
 	verdict.Passed = len(verdict.Failures) == 0
@@ -286,4 +289,19 @@ func execCurl(ctx context.Context, res *resources.Resources, namespace string, a
 		return curl.Result{}, err
 	}
 	return result, nil
+}
+
+func (r *Run) setEvidence(scenario string, ev results.SidecarEvidence) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.evidence == nil {
+		r.evidence = map[string]results.SidecarEvidence{}
+	}
+	r.evidence[scenario] = ev
+}
+
+func (r *Run) evidenceFor(scenario string) results.SidecarEvidence {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.evidence[scenario]
 }

@@ -1,0 +1,125 @@
+package offline
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	cluster "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
+	"istio.io/istio/pilot/pkg/simulation"
+
+	"istio-egress-conformance/harness/judge"
+	"istio-egress-conformance/harness/offline"
+	"istio-egress-conformance/harness/sidecar"
+	"istio-egress-conformance/scenarios"
+)
+
+const seedCluster = "outbound|80||www.tetrate.io"
+
+// seedSidecar is the seed scenario's client sidecar config as a config dump
+// read back by the live tier's reader; mutate changes a copy of the
+// translation's config before it is dumped.
+func seedSidecar(t *testing.T, mutate func(sim *simulation.Simulation)) (scenarios.Scenario, *simulation.Simulation) {
+	t.Helper()
+	s, err := scenarios.BuiltinNamed("tetrate-https-egress")
+	require.NoError(t, err)
+	sim, err := offline.Simulate(s)
+	require.NoError(t, err)
+	if mutate != nil {
+		mutate(sim)
+	}
+	dump, err := judge.ConfigDump(sim)
+	require.NoError(t, err)
+	back, err := judge.FromConfigDump(dump)
+	require.NoError(t, err)
+	return s, back
+}
+
+// reads returns a reader that gives the views in turn, then the last one.
+func reads(views ...func() (sidecar.View, error)) sidecar.Reader {
+	n := 0
+	return func(context.Context, string) (sidecar.View, error) {
+		v := views[min(n, len(views)-1)]
+		n++
+		return v()
+	}
+}
+
+func view(sim *simulation.Simulation, resolved ...string) func() (sidecar.View, error) {
+	return func() (sidecar.View, error) {
+		return sidecar.View{Sim: sim, Resolved: map[string][]string{seedCluster: resolved}}, nil
+	}
+}
+
+var hermeticIPs = []string{"10.244.0.7"}
+
+func TestSidecarThatAgreesStartsTheChecks(t *testing.T) {
+	s, sim := seedSidecar(t, nil)
+	want, err := offline.Predict(s)
+	require.NoError(t, err)
+	notYet := func() (sidecar.View, error) {
+		return sidecar.View{}, errors.New("exec pilot-agent request GET config_dump: container not running")
+	}
+	ev := sidecar.Await(context.Background(), reads(notYet, view(sim, "10.244.0.7")), s, want, hermeticIPs, time.Second, time.Millisecond)
+	require.NoError(t, ev.Err, "a sidecar not up yet is waited for")
+	assert.Equal(t, want, ev.Sidecar, "the sidecar's own config predicts the offline verdicts")
+	for _, c := range s.Checks {
+		assert.Empty(t, ev.CheckProblems(c.Name))
+	}
+}
+
+// TestSidecarWithoutTheDestinationRulesTLS is finding 2 of the live tier's
+// review: without origination the 1 ms timeout still gives the seed's 504,
+// so only the sidecar's config shows that the DestinationRule has not arrived.
+func TestSidecarWithoutTheDestinationRulesTLS(t *testing.T) {
+	s, sim := seedSidecar(t, func(sim *simulation.Simulation) {
+		for i, c := range sim.Clusters {
+			if c.GetName() == seedCluster {
+				plain := proto.Clone(c).(*cluster.Cluster)
+				plain.TransportSocket, plain.TransportSocketMatches = nil, nil
+				sim.Clusters[i] = plain
+			}
+		}
+	})
+	want, err := offline.Predict(s)
+	require.NoError(t, err)
+	ev := sidecar.Await(context.Background(), reads(view(sim, "10.244.0.7")), s, want, hermeticIPs, 50*time.Millisecond, 10*time.Millisecond)
+	require.Error(t, ev.Err)
+	assert.Regexp(t, `^the client sidecar's config never agreed with the offline prediction within 50ms \(\d+ reads\): check http-origination-timeout: tls mode: sidecar DISABLE, offline SIMPLE; check http-origination-timeout: sni: sidecar none, offline tetrate.io$`, ev.Err.Error())
+	assert.Equal(t, []string{"tls mode: sidecar DISABLE, offline SIMPLE", "sni: sidecar none, offline tetrate.io"}, ev.CheckProblems("http-origination-timeout"), "the check fails with the difference")
+	assert.Empty(t, ev.CheckProblems("https-passthrough"), "the passthrough check agrees")
+}
+
+func TestSidecarResolvingAnotherAddressNamesIt(t *testing.T) {
+	s, sim := seedSidecar(t, nil)
+	want, err := offline.Predict(s)
+	require.NoError(t, err)
+	ev := sidecar.Await(context.Background(), reads(view(sim, "104.18.20.1")), s, want, hermeticIPs, 30*time.Millisecond, 10*time.Millisecond)
+	assert.ErrorContains(t, ev.Err, "check http-origination-timeout: the sidecar resolved www.tetrate.io (cluster outbound|80||www.tetrate.io) to 104.18.20.1, not to the hermetic server's 10.244.0.7: the client pod's hostAliases did not reach its Envoy")
+	ev = sidecar.Await(context.Background(), reads(view(sim)), s, want, hermeticIPs, 30*time.Millisecond, 10*time.Millisecond)
+	assert.ErrorContains(t, ev.Err, "check http-origination-timeout: the sidecar has not resolved www.tetrate.io (cluster outbound|80||www.tetrate.io) yet")
+	ev = sidecar.Await(context.Background(), reads(view(sim, "104.18.20.1")), s, want, nil, 30*time.Millisecond, 10*time.Millisecond)
+	assert.NoError(t, ev.Err, "against the real host (no hermetic server) any address is the host's")
+}
+
+func TestSidecarNeverReadIsEveryChecksProblem(t *testing.T) {
+	s, _ := seedSidecar(t, nil)
+	want, err := offline.Predict(s)
+	require.NoError(t, err)
+	broken := func() (sidecar.View, error) {
+		return sidecar.View{}, errors.New("config dump: not Envoy's JSON: syntax error")
+	}
+	ev := sidecar.Await(context.Background(), reads(broken), s, want, hermeticIPs, 30*time.Millisecond, 10*time.Millisecond)
+	require.Error(t, ev.Err)
+	assert.Regexp(t, `^the client sidecar's config never agreed with the offline prediction within 30ms \(\d+ reads\): config dump: not Envoy's JSON: syntax error$`, ev.Err.Error())
+	for _, c := range s.Checks {
+		assert.Equal(t, []string{ev.Err.Error()}, ev.CheckProblems(c.Name))
+	}
+	off, side := ev.Predictions(1)
+	assert.Equal(t, &want[1], off)
+	assert.Nil(t, side)
+}

@@ -1,0 +1,165 @@
+// Package sidecar judges the live tier's client sidecar by its own Envoy
+// config: read through pilot-agent, predicted with Istio's simulation and the
+// same code as the other tiers, and compared with the offline prediction
+// before a scenario's checks start. It links Istio's translation, so the live
+// flow (harness/live) gets it as a function and its own tests stay small.
+package sidecar
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"istio.io/istio/pilot/pkg/simulation"
+	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
+
+	"istio-egress-conformance/harness/converge"
+	"istio-egress-conformance/harness/judge"
+	"istio-egress-conformance/harness/offline"
+	"istio-egress-conformance/harness/results"
+	"istio-egress-conformance/harness/workload"
+	"istio-egress-conformance/scenarios"
+)
+
+// View is one reading of the client sidecar's own Envoy.
+type View struct {
+	Sim *simulation.Simulation
+	// Resolved holds each cluster's current host addresses.
+	Resolved map[string][]string
+}
+
+// Reader reads the client sidecar of a namespace.
+type Reader func(ctx context.Context, namespace string) (View, error)
+
+// Judge is the live tier's judgement of a scenario's client sidecar: the
+// offline prediction, then Await with the sidecar read over exec. An error is
+// only a prediction the offline tier could not make; the sidecar's own
+// failures are in the evidence.
+func Judge(ctx context.Context, res *resources.Resources, s scenarios.Scenario, serverIPs []string, within time.Duration) (results.SidecarEvidence, error) {
+	want, err := offline.Predict(s)
+	if err != nil {
+		return results.SidecarEvidence{}, fmt.Errorf("offline prediction: %v", err)
+	}
+	return Await(ctx, ExecReader(res), s, want, serverIPs, within, time.Second), nil
+}
+
+// ExecReader reads the sidecar through pilot-agent in the istio-proxy
+// container, as Istio's own test framework does (pkg/test/framework/components/echo/kube/sidecar.go:
+// `pilot-agent request GET <path>` against Envoy's admin port).
+func ExecReader(res *resources.Resources) Reader {
+	return func(ctx context.Context, namespace string) (View, error) {
+		dump, err := pilotAgentGet(ctx, res, namespace, "config_dump")
+		if err != nil {
+			return View{}, err
+		}
+		sim, err := judge.FromConfigDump(dump)
+		if err != nil {
+			return View{}, err
+		}
+		status, err := pilotAgentGet(ctx, res, namespace, "clusters?format=json")
+		if err != nil {
+			return View{}, err
+		}
+		resolved, err := judge.ResolvedAddresses(status)
+		if err != nil {
+			return View{}, err
+		}
+		return View{Sim: sim, Resolved: resolved}, nil
+	}
+}
+
+// pilotAgentGet asks the sidecar's Envoy admin endpoint for path. pilot-agent
+// exits 0 even on a 404, so the caller's parser is what judges the answer.
+func pilotAgentGet(ctx context.Context, res *resources.Resources, namespace, path string) ([]byte, error) {
+	var stdout, stderr bytes.Buffer
+	argv := []string{"pilot-agent", "request", "GET", path}
+	if err := res.ExecInPod(ctx, namespace, workload.ClientPodName, workload.SidecarContainer, argv, &stdout, &stderr); err != nil {
+		return nil, fmt.Errorf("exec %s in %s/%s container %s: %v (stderr: %q)", strings.Join(argv, " "), namespace, workload.ClientPodName, workload.SidecarContainer, err, stderr.String())
+	}
+	return stdout.Bytes(), nil
+}
+
+// Await reads the client sidecar until its config predicts what the offline
+// tier predicts (want) for every check, so that it holds the scenario's
+// objects: a 504 from a 1 ms timeout comes with or without TLS origination,
+// only the config tells them apart. In hermetic mode (serverIPs set) every
+// DNS cluster a check reaches must also have resolved to the hermetic server,
+// or curl's answer would be about another host. It gives up after within,
+// with Err naming what still differs.
+func Await(ctx context.Context, read Reader, s scenarios.Scenario, want []results.Prediction, serverIPs []string, within, interval time.Duration) results.SidecarEvidence {
+	ev := results.SidecarEvidence{Offline: want}
+	outcome := converge.Await(ctx, converge.Options{Consecutive: 1, Deadline: within, Interval: interval}, func(ctx context.Context) (string, []string, error) {
+		view, err := read(ctx, s.Client.Namespace)
+		if err != nil {
+			return "", nil, err
+		}
+		got, err := judge.FromSimulation(view.Sim, s.Checks)
+		if err != nil {
+			return "", nil, fmt.Errorf("the sidecar's config: %v", err)
+		}
+		ev.Sidecar, ev.Problems = got, problems(view, s, got, want, serverIPs)
+		return fmt.Sprintf("%d listeners, %d clusters, %d route configs", len(view.Sim.Listeners), len(view.Sim.Clusters), len(view.Sim.Routes)), problemLines(s, ev.Problems), nil
+	})
+	if !outcome.Passed {
+		ev.Err = fmt.Errorf("the client sidecar's config never agreed with the offline prediction within %s (%d reads): %s", within, len(outcome.Attempts), lastProblem(outcome))
+	}
+	return ev
+}
+
+// problems are, per check, how the sidecar's prediction differs from the
+// offline one and how its DNS cluster misses the hermetic server.
+func problems(view View, s scenarios.Scenario, got, want []results.Prediction, serverIPs []string) map[string][]string {
+	out := map[string][]string{}
+	for i, c := range s.Checks {
+		out[c.Name] = results.Disagreements("sidecar", got[i], "offline", want[i])
+		if line := unresolved(view, got[i], serverIPs); line != "" {
+			out[c.Name] = append(out[c.Name], line)
+		}
+	}
+	return out
+}
+
+// unresolved says how the sidecar's DNS cluster for the check misses the
+// hermetic server; "" when it does not (or the run is not hermetic).
+func unresolved(view View, p results.Prediction, serverIPs []string) string {
+	if len(serverIPs) == 0 || p.Cluster == "" || !judge.ResolvesByDNS(view.Sim, p.Cluster) {
+		return ""
+	}
+	addrs := view.Resolved[p.Cluster]
+	if len(addrs) == 0 {
+		return fmt.Sprintf("the sidecar has not resolved %s (cluster %s) yet", p.UpstreamHost, p.Cluster)
+	}
+	for _, a := range addrs {
+		if !slices.Contains(serverIPs, a) {
+			return fmt.Sprintf("the sidecar resolved %s (cluster %s) to %s, not to the hermetic server's %s: the client pod's hostAliases did not reach its Envoy",
+				p.UpstreamHost, p.Cluster, strings.Join(addrs, ", "), strings.Join(serverIPs, ", "))
+		}
+	}
+	return ""
+}
+
+// problemLines are the problems as "check <name>: <problem>", in check order.
+func problemLines(s scenarios.Scenario, problems map[string][]string) []string {
+	var lines []string
+	for _, c := range s.Checks {
+		for _, p := range problems[c.Name] {
+			lines = append(lines, fmt.Sprintf("check %s: %s", c.Name, p))
+		}
+	}
+	return lines
+}
+
+// lastProblem is what the last read saw wrong, on one line.
+func lastProblem(c results.Convergence) string {
+	if len(c.Attempts) == 0 {
+		return c.Reason
+	}
+	a := c.Attempts[len(c.Attempts)-1]
+	if a.Error != "" {
+		return a.Error
+	}
+	return strings.Join(a.Mismatches, "; ")
+}
