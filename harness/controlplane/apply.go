@@ -68,7 +68,7 @@ func applyInjectionWebhook(ctx context.Context, res *resources.Resources, objs [
 		}
 		found = true
 		o = o.DeepCopy()
-		if err := pointAtLocalIstiod(o, hook); err != nil {
+		if err := PointAtLocalIstiod(o, hook); err != nil {
 			return err
 		}
 		if err := res.Create(ctx, o); err != nil {
@@ -81,9 +81,9 @@ func applyInjectionWebhook(ctx context.Context, res *resources.Resources, objs [
 	return nil
 }
 
-// pointAtLocalIstiod replaces each webhook's in-cluster Service with the local
+// PointAtLocalIstiod replaces each webhook's in-cluster Service with the local
 // istiod's URL (same path) and CA bundle.
-func pointAtLocalIstiod(o *unstructured.Unstructured, hook InjectionWebhook) error {
+func PointAtLocalIstiod(o *unstructured.Unstructured, hook InjectionWebhook) error {
 	hooks, _, err := unstructured.NestedSlice(o.Object, "webhooks")
 	if err != nil {
 		return fmt.Errorf("rendered MutatingWebhookConfiguration %s: %v", o.GetName(), err)

@@ -26,9 +26,9 @@ const (
 	istiodChart = "manifests/charts/istio-control/istio-discovery"
 )
 
-// templateCommands render the base and istiod charts as the live tier installs
+// TemplateCommands render the base and istiod charts as the live tier installs
 // them: same release names, namespace and values (istio.IstiodValues).
-func templateCommands(helm, istioModuleDir string) [][]string {
+func TemplateCommands(helm, istioModuleDir string) [][]string {
 	common := []string{"--namespace", istio.Namespace}
 	base := append([]string{helm, "template", istio.BaseRelease, filepath.Join(istioModuleDir, baseChart)}, common...)
 	istiod := append([]string{helm, "template", istio.Istiod, filepath.Join(istioModuleDir, istiodChart)}, common...)

@@ -60,7 +60,7 @@ type Mesh struct {
 func Up(ctx context.Context, res *resources.Resources, o Options) (*Mesh, error) {
 	m := &Mesh{}
 	err := progress.Step(o.Progress, "render the base and istiod charts of the pinned istio.io/istio with the live tier's values", func() (err error) {
-		m.Rendered, err = Render(ctx, o.Runner, templateCommands(o.Helm, o.IstioModuleDir))
+		m.Rendered, err = Render(ctx, o.Runner, TemplateCommands(o.Helm, o.IstioModuleDir))
 		return err
 	})
 	if err == nil {

@@ -14,11 +14,15 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"istio-egress-conformance/harness/command"
+	"istio-egress-conformance/harness/controlplane"
 	"istio-egress-conformance/harness/istio"
 )
 
+// The unit tests of harness/controlplane live in this package's test binary,
+// which links istiod's client side anyway: one Istio-sized link less per make test.
+
 func TestTemplateCommandsUseTheLiveTiersValues(t *testing.T) {
-	cmds := templateCommands("/bin/helm", "/mod/istio")
+	cmds := controlplane.TemplateCommands("/bin/helm", "/mod/istio")
 	assert.Equal(t, []string{"/bin/helm", "template", "istio-base", "/mod/istio/manifests/charts/base", "--namespace", "istio-system"}, cmds[0])
 	assert.Equal(t, append([]string{"/bin/helm", "template", "istiod", "/mod/istio/manifests/charts/istio-control/istio-discovery", "--namespace", "istio-system"},
 		istio.IstiodValues()...), cmds[1])
@@ -27,15 +31,15 @@ func TestTemplateCommandsUseTheLiveTiersValues(t *testing.T) {
 func TestRenderNamesTheCommandThatPrintedGarbage(t *testing.T) {
 	cmds := [][]string{{"/bin/helm", "template", "istiod", "/chart"}}
 	rec := &command.Recorder{Replies: map[string]command.Reply{"/bin/helm template istiod /chart": {Out: []byte("kind: ConfigMap\napiVersion: v1\nmetadata: {name: a}\n---\n- [unclosed\n")}}}
-	_, err := Render(context.Background(), rec, cmds)
+	_, err := controlplane.Render(context.Background(), rec, cmds)
 	assert.ErrorContains(t, err, "render istio charts: istiod printed a document that is not YAML")
 
 	rec.Replies["/bin/helm template istiod /chart"] = command.Reply{Err: errors.New("/bin/helm template istiod /chart: exit status 1: chart not found")}
-	_, err = Render(context.Background(), rec, cmds)
+	_, err = controlplane.Render(context.Background(), rec, cmds)
 	assert.EqualError(t, err, "render istio charts: /bin/helm template istiod /chart: exit status 1: chart not found")
 
 	rec.Replies["/bin/helm template istiod /chart"] = command.Reply{Out: []byte("---\nkind: ConfigMap\napiVersion: v1\nmetadata: {name: a}\n---\n")}
-	objs, err := Render(context.Background(), rec, cmds)
+	objs, err := controlplane.Render(context.Background(), rec, cmds)
 	require.NoError(t, err)
 	assert.Len(t, objs, 1, "empty documents are skipped")
 }
@@ -44,7 +48,7 @@ func TestWebhooksPointAtTheLocalIstiod(t *testing.T) {
 	o := &unstructured.Unstructured{Object: map[string]any{"kind": "MutatingWebhookConfiguration", "metadata": map[string]any{"name": "istio-sidecar-injector"},
 		"webhooks": []any{map[string]any{"name": "rev.namespace.sidecar-injector.istio.io",
 			"clientConfig": map[string]any{"service": map[string]any{"name": "istiod", "namespace": "istio-system", "path": "/inject", "port": int64(443)}}}}}}
-	require.NoError(t, pointAtLocalIstiod(o, InjectionWebhook{URL: "https://localhost:15017", CABundle: []byte("CA")}))
+	require.NoError(t, controlplane.PointAtLocalIstiod(o, controlplane.InjectionWebhook{URL: "https://localhost:15017", CABundle: []byte("CA")}))
 	hooks, _, _ := unstructured.NestedSlice(o.Object, "webhooks")
 	assert.Equal(t, map[string]any{"url": "https://localhost:15017/inject", "caBundle": base64.StdEncoding.EncodeToString([]byte("CA"))},
 		hooks[0].(map[string]any)["clientConfig"])
@@ -56,11 +60,11 @@ func TestSidecarConfigComesFromTheInjectedPod(t *testing.T) {
 			{Name: "ISTIO_META_CLUSTER_ID", Value: "Kubernetes"},
 			{Name: "ISTIO_META_NODE_NAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "spec.nodeName"}}},
 		}}}}}
-	_, err := SidecarConfig(pod, "1.32.0")
+	_, err := controlplane.SidecarConfig(pod, "1.32.0")
 	assert.EqualError(t, err, "pod tetrate/egress-client has no IP: istiod finds a sidecar's pod by it")
 
 	pod.Status.PodIP = "10.244.0.10"
-	cfg, err := SidecarConfig(pod, "1.32.0")
+	cfg, err := controlplane.SidecarConfig(pod, "1.32.0")
 	require.NoError(t, err)
 	assert.Equal(t, "10.244.0.10", cfg.IP)
 	assert.Equal(t, "egress-client", cfg.Workload)
@@ -71,12 +75,12 @@ func TestSidecarConfigComesFromTheInjectedPod(t *testing.T) {
 	assert.Equal(t, "1.32.0", meta["ISTIO_VERSION"])
 
 	pod.Spec.InitContainers = nil
-	_, err = SidecarConfig(pod, "1.32.0")
+	_, err = controlplane.SidecarConfig(pod, "1.32.0")
 	assert.EqualError(t, err, "pod tetrate/egress-client has no istio-proxy container: it was not injected")
 }
 
 func TestFreePortsAreDistinct(t *testing.T) {
-	p, err := FreePorts()
+	p, err := controlplane.FreePorts()
 	require.NoError(t, err)
 	seen := map[int]bool{}
 	for _, port := range []int{p.HTTP, p.GRPC, p.SecureGRPC, p.Monitoring, p.HTTPS} {
