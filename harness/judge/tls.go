@@ -7,6 +7,8 @@ import (
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	httpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/structpb"
 
 	"istio-egress-conformance/scenarios/contract"
 )
@@ -95,14 +97,7 @@ func httpProtocolOptions(cl *cluster.Cluster) (*httpv3.HttpProtocolOptions, erro
 func UpstreamTLSContext(cl *cluster.Cluster) (*tlsv3.UpstreamTlsContext, error) {
 	ts := cl.GetTransportSocket()
 	if ts == nil {
-		// Istio puts auto-mTLS behind transport socket matches; an external
-		// host has none, but read the first TLS match rather than guess.
-		for _, m := range cl.GetTransportSocketMatches() {
-			if isTLS(m.GetTransportSocket()) {
-				ts = m.GetTransportSocket()
-				break
-			}
-		}
+		ts = matchedTransportSocket(cl)
 	}
 	if !isTLS(ts) {
 		return nil, nil
@@ -112,6 +107,40 @@ func UpstreamTLSContext(cl *cluster.Cluster) (*tlsv3.UpstreamTlsContext, error) 
 		return nil, fmt.Errorf("cluster %s: unreadable UpstreamTlsContext: %v", cl.GetName(), err)
 	}
 	return ctx, nil
+}
+
+// matchedTransportSocket is the transport socket Envoy picks among the
+// cluster's transport_socket_matches for its endpoints: the first match whose
+// criteria all appear in the endpoint's envoy.transport_socket_match metadata
+// (envoy config/cluster/v3/cluster.proto, transport_socket_matches). Istio
+// writes such matches for auto-detected mTLS only: tlsMode-istio
+// ({tlsMode: istio}, ISTIO_MUTUAL) then tlsMode-disabled ({}, plain text)
+// (pilot/pkg/networking/core/cluster_tls.go, applyUpstreamTLSSettings), and
+// puts tlsMode on an endpoint only when its pod carries the
+// security.istio.io/tlsMode label (pilot/pkg/networking/util/util.go,
+// AppendLbEndpointMetadata), which the sidecar injection template sets and
+// the gateway chart's pods do not have. The endpoints of an EDS cluster are
+// not in the config read here: they are taken as egress upstreams are (an
+// egress gateway's pods, a server outside the mesh), without the label. So
+// the sidecar talks plain text to an egress gateway unless a DestinationRule
+// sets TLS, as Istio's egress-gateway task says.
+func matchedTransportSocket(cl *cluster.Cluster) *core.TransportSocket {
+	var metadata map[string]*structpb.Value
+	if eps := cl.GetLoadAssignment().GetEndpoints(); len(eps) > 0 && len(eps[0].GetLbEndpoints()) > 0 {
+		metadata = eps[0].GetLbEndpoints()[0].GetMetadata().GetFilterMetadata()["envoy.transport_socket_match"].GetFields()
+	}
+	for _, m := range cl.GetTransportSocketMatches() {
+		matches := true
+		for k, v := range m.GetMatch().GetFields() {
+			if got, ok := metadata[k]; !ok || !proto.Equal(got, v) {
+				matches = false
+			}
+		}
+		if matches {
+			return m.GetTransportSocket()
+		}
+	}
+	return nil
 }
 
 func isTLS(ts *core.TransportSocket) bool {
