@@ -60,40 +60,69 @@ func TestParseValidScenario(t *testing.T) {
 	assert.Equal(t, "1ms", e.Retries.PerTryTimeout.String())
 }
 
+const gatewayScenario = `name: demo
+fixtures: [tetrate.yaml]
+egressGateway: istio-egressgateway
+client: {namespace: tetrate}
+checks:
+  - name: http
+    url: http://www.tetrate.io
+    expect: {status: 504, from: gateway, gateway: {route: mesh}}
+`
+
+func TestParseGatewayScenario(t *testing.T) {
+	s, err := Parse([]byte(gatewayScenario))
+	require.NoError(t, err)
+	ns, name, ok := s.Gateway()
+	assert.Equal(t, []any{"istio-system", "istio-egressgateway", true}, []any{ns, name, ok}, "istio-system unless the scenario says otherwise")
+	assert.Equal(t, "mesh", s.Checks[0].Expect.Gateway.Route)
+	s, err = Parse([]byte(replace(gatewayScenario, "egressGateway: istio-egressgateway", "egressGateway: egress/gw")))
+	require.NoError(t, err)
+	ns, name, _ = s.Gateway()
+	assert.Equal(t, []string{"egress", "gw"}, []string{ns, name})
+}
+
 func TestParseRejectsMalformedScenarios(t *testing.T) {
 	cases := map[string]struct{ yaml, want string }{
-		"empty":                 {"", "empty file"},
-		"not yaml":              {"name: [unclosed", "invalid scenario YAML"},
-		"unknown field":         {validScenario + "colour: blue\n", "field colour not found"},
-		"unknown nested":        {replace(validScenario, "status: 504", "staus: 504"), "field staus not found"},
-		"bad duration":          {replace(validScenario, "timeout: 0.001s", "timeout: soon"), `invalid duration "soon"`},
-		"zero duration":         {replace(validScenario, "timeout: 0.001s", "timeout: 0s"), `invalid duration "0s"`},
-		"bad name":              {replace(validScenario, "name: demo", "name: Demo_1"), `name: "Demo_1"`},
-		"no fixtures":           {replace(validScenario, "fixtures: [tetrate.yaml]", "fixtures: []"), "fixtures: expected at least one"},
-		"no namespace":          {replace(validScenario, "client: {namespace: tetrate}", "client: {}"), "client.namespace: required"},
-		"bad namespace":         {replace(validScenario, "namespace: tetrate", "namespace: Tet_rate"), `client.namespace: "Tet_rate"`},
-		"no checks":             {"name: demo\nfixtures: [a.yaml]\nclient: {namespace: a}\n", "checks: expected at least one"},
-		"bad url":               {replace(validScenario, "url: http://www.tetrate.io", "url: ftp://x"), `checks[0].url: "ftp://x"`},
-		"url no host":           {replace(validScenario, "url: http://www.tetrate.io", "url: /path"), `checks[0].url: "/path"`},
-		"bad method":            {replace(validScenario, "url: http", "method: POST\n    url: http"), `checks[0].method: "POST"`},
-		"bad status":            {replace(validScenario, "status: 504", "status: 999"), "checks[0].expect.status: 999"},
-		"bad from":              {replace(validScenario, "status: 504", "status: 504, from: istio"), `checks[0].expect.from: "istio": expected one of envoy, upstream`},
-		"bad route":             {replace(validScenario, "status: 504", "status: 504, route: gateway"), `checks[0].expect.route: "gateway"`},
-		"direct without answer": {replace(validScenario, "status: 504", "route: direct, exitCode: 35"), "exitCode: 35 with route direct"},
-		"bad port":              {replace(validScenario, "status: 504", "status: 504, upstream: {port: 70000}"), "checks[0].expect.upstream.port: 70000"},
-		"bad tls mode":          {replace(validScenario, "status: 504", "status: 504, upstream: {tls: {mode: mutual}}"), `upstream.tls.mode: "mutual": expected one of SIMPLE, MUTUAL, ISTIO_MUTUAL, DISABLE`},
-		"bad host delay":        {replace(validScenario, "    expect: {", "    hostDelay: -5s\n    expect: {"), `invalid duration "-5s"`},
-		"bad client label":      {replace(validScenario, "{namespace: tetrate}", "{namespace: tetrate, labels: {app: \"not a label\"}}"), `client.labels: "app": "not a label"`},
-		"bad service account":   {replace(validScenario, "{namespace: tetrate}", "{namespace: tetrate, serviceAccount: Sleep}"), `client.serviceAccount: "Sleep"`},
-		"sni without tls":       {replace(validScenario, "status: 504", "status: 504, upstream: {tls: {mode: DISABLE, sni: a}}"), "expected no SNI"},
-		"negative retries":      {replace(validScenario, "attempts: 3", "attempts: -1"), "retries.attempts: -1"},
-		"duplicate check":       {validScenario + "  - name: http\n    url: http://a\n", `checks[1].name: "http" is used twice`},
-		"two documents":         {validScenario + "---\nname: other\n", "more than one YAML document"},
-		"wrong type":            {replace(validScenario, "status: 504", "status: ok"), "cannot unmarshal"},
-		"bad exit code":         {replace(validScenario, "status: 504", "exitCode: 300"), "checks[0].expect.exitCode: 300: expected a curl exit code"},
-		"status and no answer":  {replace(validScenario, "status: 504", "status: 504, exitCode: 35"), "checks[0].expect: status/from with route blackhole or a non-zero exitCode"},
-		"blackhole and status":  {replace(validScenario, "status: 504", "status: 504, route: blackhole"), "checks[0].expect: status/from with route blackhole"},
-		"blackhole exit 0":      {replace(validScenario, "status: 504", "route: blackhole, exitCode: 0"), "checks[0].expect.exitCode: 0 with route blackhole"},
+		"empty":                    {"", "empty file"},
+		"not yaml":                 {"name: [unclosed", "invalid scenario YAML"},
+		"unknown field":            {validScenario + "colour: blue\n", "field colour not found"},
+		"unknown nested":           {replace(validScenario, "status: 504", "staus: 504"), "field staus not found"},
+		"bad duration":             {replace(validScenario, "timeout: 0.001s", "timeout: soon"), `invalid duration "soon"`},
+		"zero duration":            {replace(validScenario, "timeout: 0.001s", "timeout: 0s"), `invalid duration "0s"`},
+		"bad name":                 {replace(validScenario, "name: demo", "name: Demo_1"), `name: "Demo_1"`},
+		"no fixtures":              {replace(validScenario, "fixtures: [tetrate.yaml]", "fixtures: []"), "fixtures: expected at least one"},
+		"no namespace":             {replace(validScenario, "client: {namespace: tetrate}", "client: {}"), "client.namespace: required"},
+		"bad namespace":            {replace(validScenario, "namespace: tetrate", "namespace: Tet_rate"), `client.namespace: "Tet_rate"`},
+		"no checks":                {"name: demo\nfixtures: [a.yaml]\nclient: {namespace: a}\n", "checks: expected at least one"},
+		"bad url":                  {replace(validScenario, "url: http://www.tetrate.io", "url: ftp://x"), `checks[0].url: "ftp://x"`},
+		"url no host":              {replace(validScenario, "url: http://www.tetrate.io", "url: /path"), `checks[0].url: "/path"`},
+		"bad method":               {replace(validScenario, "url: http", "method: POST\n    url: http"), `checks[0].method: "POST"`},
+		"bad status":               {replace(validScenario, "status: 504", "status: 999"), "checks[0].expect.status: 999"},
+		"bad from":                 {replace(validScenario, "status: 504", "status: 504, from: istio"), `checks[0].expect.from: "istio": expected one of envoy, gateway, upstream`},
+		"bad route":                {replace(validScenario, "status: 504", "status: 504, route: gateway"), `checks[0].expect.route: "gateway"`},
+		"direct without answer":    {replace(validScenario, "status: 504", "route: direct, exitCode: 35"), "exitCode: 35 with route direct"},
+		"bad port":                 {replace(validScenario, "status: 504", "status: 504, upstream: {port: 70000}"), "checks[0].expect.upstream.port: 70000"},
+		"bad tls mode":             {replace(validScenario, "status: 504", "status: 504, upstream: {tls: {mode: mutual}}"), `upstream.tls.mode: "mutual": expected one of SIMPLE, MUTUAL, ISTIO_MUTUAL, DISABLE`},
+		"bad host delay":           {replace(validScenario, "    expect: {", "    hostDelay: -5s\n    expect: {"), `invalid duration "-5s"`},
+		"bad client label":         {replace(validScenario, "{namespace: tetrate}", "{namespace: tetrate, labels: {app: \"not a label\"}}"), `client.labels: "app": "not a label"`},
+		"bad service account":      {replace(validScenario, "{namespace: tetrate}", "{namespace: tetrate, serviceAccount: Sleep}"), `client.serviceAccount: "Sleep"`},
+		"sni without tls":          {replace(validScenario, "status: 504", "status: 504, upstream: {tls: {mode: DISABLE, sni: a}}"), "expected no SNI"},
+		"negative retries":         {replace(validScenario, "attempts: 3", "attempts: -1"), "retries.attempts: -1"},
+		"duplicate check":          {validScenario + "  - name: http\n    url: http://a\n", `checks[1].name: "http" is used twice`},
+		"two documents":            {validScenario + "---\nname: other\n", "more than one YAML document"},
+		"wrong type":               {replace(validScenario, "status: 504", "status: ok"), "cannot unmarshal"},
+		"bad exit code":            {replace(validScenario, "status: 504", "exitCode: 300"), "checks[0].expect.exitCode: 300: expected a curl exit code"},
+		"status and no answer":     {replace(validScenario, "status: 504", "status: 504, exitCode: 35"), "checks[0].expect: status/from with route blackhole or a non-zero exitCode"},
+		"blackhole and status":     {replace(validScenario, "status: 504", "status: 504, route: blackhole"), "checks[0].expect: status/from with route blackhole"},
+		"blackhole exit 0":         {replace(validScenario, "status: 504", "route: blackhole, exitCode: 0"), "checks[0].expect.exitCode: 0 with route blackhole"},
+		"gateway hop, no gateway":  {replace(validScenario, "status: 504", "status: 504, gateway: {route: mesh}"), "checks[0].expect: a gateway hop (expect.gateway, or from: gateway) needs the scenario's egressGateway"},
+		"from gateway, no gateway": {replace(validScenario, "status: 504", "status: 504, from: gateway"), "needs the scenario's egressGateway"},
+		"bad gateway name":         {replace(validScenario, "client:", "egressGateway: Egress_GW\nclient:"), `egressGateway: "Egress_GW": expected <name> or <namespace>/<name>`},
+		"gateway behind gateway":   {replace(gatewayScenario, "route: mesh}", "route: mesh, gateway: {route: mesh}}"), "checks[0].expect.gateway.gateway: expected one gateway hop"},
+		"status at the gateway":    {replace(gatewayScenario, "route: mesh}", "route: mesh, status: 200}"), "checks[0].expect.gateway: status, from and exitCode are what the client sees"},
+		"bad gateway field":        {replace(gatewayScenario, "route: mesh}", "route: mesh, upstream: {tls: {mode: simple}}}"), `checks[0].expect.gateway.upstream.tls.mode: "simple"`},
+		"unknown gateway field":    {replace(gatewayScenario, "route: mesh}", "route: mesh, clustr: a}"), "field clustr not found"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

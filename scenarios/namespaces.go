@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"istio-egress-conformance/harness/fixture"
+	"istio-egress-conformance/scenarios/contract"
 )
 
 // meshRootNamespace is Istio's root namespace: config there applies to the
@@ -59,6 +60,12 @@ func (s Scenario) WithNamespaceSuffix(suffix string) (Scenario, error) {
 	if err := add(s.Client.Namespace); err != nil {
 		return Scenario{}, err
 	}
+	gwNamespace, gwName, hasGateway := s.Gateway()
+	if hasGateway {
+		if err := add(gwNamespace); err != nil {
+			return Scenario{}, err
+		}
+	}
 	for _, o := range s.Objects() {
 		name := o.Object.GetNamespace()
 		if isNamespace(o) {
@@ -70,6 +77,9 @@ func (s Scenario) WithNamespaceSuffix(suffix string) (Scenario, error) {
 	}
 	out := s
 	out.Client.Namespace = rename[s.Client.Namespace]
+	if ns := rename[gwNamespace]; hasGateway && ns != "" {
+		out.EgressGateway = ns + "/" + gwName
+	}
 	// The checks must still mean the renamed objects: in-cluster host names in
 	// URLs, expected clusters and upstream hosts follow their namespace.
 	out.Checks = make([]Check, len(s.Checks))
@@ -103,7 +113,13 @@ func (c Check) withRenamedHosts(rename map[string]string) Check {
 			c.URL = u.String()
 		}
 	}
-	e := c.Expect
+	c.Expect = renameExpectHosts(c.Expect, rename)
+	return c
+}
+
+// renameExpectHosts renames the in-cluster hosts of the expected clusters and
+// upstream hosts, the gateway hop's included.
+func renameExpectHosts(e contract.Expect, rename map[string]string) contract.Expect {
 	if e.Cluster != "" {
 		// outbound|<port>|<subset>|<host>
 		parts := strings.Split(e.Cluster, "|")
@@ -115,6 +131,9 @@ func (c Check) withRenamedHosts(rename map[string]string) Check {
 		up.Host = fixture.RenameHost(up.Host, rename)
 		e.Upstream = &up
 	}
-	c.Expect = e
-	return c
+	if e.Gateway != nil {
+		g := renameExpectHosts(*e.Gateway, rename)
+		e.Gateway = &g
+	}
+	return e
 }

@@ -3,6 +3,7 @@
 package scenarios
 
 import (
+	"strings"
 	"time"
 
 	"istio-egress-conformance/harness/fixture"
@@ -17,7 +18,11 @@ type Scenario struct {
 	Labels      map[string]string `yaml:"labels"`
 	Fixtures    []string          `yaml:"fixtures"`
 	Client      Client            `yaml:"client"`
-	Checks      []Check           `yaml:"checks"`
+	// EgressGateway names the egress gateway the scenario needs, "name" (in
+	// istio-system) or "namespace/name": one installed from Istio's gateway
+	// chart. Checks judge its hop with expect.gateway.
+	EgressGateway string  `yaml:"egressGateway"`
+	Checks        []Check `yaml:"checks"`
 
 	// File is where the scenario was read from, for messages.
 	File string `yaml:"-"`
@@ -32,6 +37,21 @@ func (s Scenario) Objects() []fixture.Object {
 		objs = append(objs, f.Objects...)
 	}
 	return objs
+}
+
+// GatewayNamespace is where an egress gateway named without a namespace runs.
+const GatewayNamespace = "istio-system"
+
+// Gateway is the scenario's egress gateway as namespace and name; ok is false
+// when it names none.
+func (s Scenario) Gateway() (namespace, name string, ok bool) {
+	if s.EgressGateway == "" {
+		return "", "", false
+	}
+	if ns, n, found := strings.Cut(s.EgressGateway, "/"); found {
+		return ns, n, true
+	}
+	return GatewayNamespace, s.EgressGateway, true
 }
 
 // Client is the sidecar-injected pod that sends the checks' requests.

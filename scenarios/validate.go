@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"istio-egress-conformance/scenarios/contract"
 )
 
 var namePattern = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
@@ -30,6 +32,9 @@ func (s *Scenario) Validate() error {
 	if err := s.Client.validate(); err != nil {
 		return err
 	}
+	if err := s.validateGateway(); err != nil {
+		return err
+	}
 	for k, v := range s.Labels {
 		if k == "" || v == "" {
 			return fmt.Errorf("labels: %q: %q: expected a non-empty key and value", k, v)
@@ -48,6 +53,26 @@ func (s *Scenario) Validate() error {
 			return fmt.Errorf("%s.name: %q is used twice in this scenario: expected unique check names", field, c.Name)
 		}
 		seen[c.Name] = true
+	}
+	return nil
+}
+
+// validateGateway checks egressGateway, and that only a scenario with one
+// expects a gateway hop.
+func (s *Scenario) validateGateway() error {
+	ns, name, ok := s.Gateway()
+	if ok {
+		for _, part := range []string{ns, name} {
+			if errs := validation.IsDNS1123Label(part); len(errs) > 0 {
+				return fmt.Errorf("egressGateway: %q: expected <name> or <namespace>/<name>, Kubernetes names: %s", s.EgressGateway, strings.Join(errs, "; "))
+			}
+		}
+		return nil
+	}
+	for i, c := range s.Checks {
+		if c.Expect.Gateway != nil || c.Expect.From == contract.FromGateway {
+			return fmt.Errorf("checks[%d].expect: a gateway hop (expect.gateway, or from: gateway) needs the scenario's egressGateway", i)
+		}
 	}
 	return nil
 }

@@ -12,7 +12,8 @@ import "time"
 type Expect struct {
 	// Status is the HTTP status the client sees.
 	Status int `yaml:"status" json:"status,omitempty"`
-	// From says who answered: "envoy" (the sidecar) or "upstream" (the host).
+	// From says who answered: "envoy" (the sidecar), "gateway" (the egress
+	// gateway, its answer relayed by the sidecar) or "upstream" (the host).
 	From string `yaml:"from" json:"from,omitempty"`
 	// Route is "passthrough" (PassthroughCluster), "mesh" (a mesh route),
 	// "blackhole" (BlackHoleCluster: the sidecar drops the connection) or
@@ -27,6 +28,11 @@ type Expect struct {
 	// all (35: the TLS handshake was cut, as by the BlackHoleCluster); then
 	// status and from must be absent.
 	ExitCode *int `yaml:"exitCode" json:"exitCode,omitempty"`
+	// Gateway holds the same fields, judged for the request as the egress
+	// gateway the scenario names receives it from the sidecar: its route,
+	// cluster, upstream (TLS origination at the gateway), timeout and
+	// retries. What the client sees (status, from, exitCode) stays above.
+	Gateway *Expect `yaml:"gateway" json:"gateway,omitempty"`
 }
 
 // WantsNoResponse reports an expectation that curl gets no HTTP answer: a
@@ -63,6 +69,7 @@ type Retries struct {
 // Values of Expect.From, Expect.Route and UpstreamTLS.Mode.
 const (
 	FromEnvoy        = "envoy"
+	FromGateway      = "gateway"
 	FromUpstream     = "upstream"
 	RoutePassthrough = "passthrough"
 	RouteMesh        = "mesh"

@@ -11,7 +11,7 @@ func (e *Expect) Validate(field string) error {
 	if e.Status != 0 && (e.Status < 100 || e.Status > 599) {
 		return fmt.Errorf("%s.status: %d: expected an HTTP status between 100 and 599", field, e.Status)
 	}
-	if err := oneOf(field+".from", e.From, FromEnvoy, FromUpstream); err != nil {
+	if err := oneOf(field+".from", e.From, FromEnvoy, FromGateway, FromUpstream); err != nil {
 		return err
 	}
 	if err := oneOf(field+".route", e.Route, RoutePassthrough, RouteMesh, RouteBlackhole, RouteDirect); err != nil {
@@ -45,7 +45,22 @@ func (e *Expect) Validate(field string) error {
 	if r := e.Retries; r != nil && r.Attempts != nil && *r.Attempts < 0 {
 		return fmt.Errorf("%s.retries.attempts: %d: expected zero or more", field, *r.Attempts)
 	}
+	if g := e.Gateway; g != nil {
+		return g.validateGatewayHop(field + ".gateway")
+	}
 	return nil
+}
+
+// validateGatewayHop checks an expect.gateway block: the gateway's own hop,
+// which curl does not see.
+func (e *Expect) validateGatewayHop(field string) error {
+	switch {
+	case e.Gateway != nil:
+		return fmt.Errorf("%s.gateway: expected one gateway hop, not a gateway behind the gateway", field)
+	case e.Status != 0 || e.From != "" || e.ExitCode != nil:
+		return fmt.Errorf("%s: status, from and exitCode are what the client sees: expected them in expect, not in expect.gateway", field)
+	}
+	return e.Validate(field)
 }
 
 func oneOf(field, value string, allowed ...string) error {
