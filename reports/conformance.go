@@ -74,6 +74,8 @@ type PredictionView struct {
 	// Headers is how the sidecar treats the headers that say who answered.
 	Headers *results.ResponseHeaders `json:"responseHeaders,omitempty"`
 	Error   string                   `json:"error,omitempty"`
+	// Gateway is the egress gateway's hop, when the request goes through one.
+	Gateway *PredictionView `json:"gateway,omitempty"`
 }
 
 func viewPrediction(p *results.Prediction) *PredictionView {
@@ -82,7 +84,7 @@ func viewPrediction(p *results.Prediction) *PredictionView {
 	}
 	v := &PredictionView{Listener: p.Listener, Route: p.Route, Cluster: p.Cluster, TLSMode: p.TLSMode, SNI: p.SNI,
 		AutoSNI: p.AutoSNI, AutoSANValidation: p.AutoSANValidation, DirectStatus: p.DirectStatus,
-		Timeout: results.DurationOrNone(p.Timeout), Headers: p.Headers, Error: p.Error}
+		Timeout: results.DurationOrNone(p.Timeout), Headers: p.Headers, Error: p.Error, Gateway: viewPrediction(p.Gateway)}
 	if p.UpstreamHost != "" {
 		v.Upstream = fmt.Sprintf("%s:%d", p.UpstreamHost, p.UpstreamPort)
 	}

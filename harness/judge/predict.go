@@ -35,21 +35,28 @@ func FromSimulation(sim *simulation.Simulation, checks []scenarios.Check) ([]res
 	return predictions, nil
 }
 
-// predict simulates one check. Istio's simulation reports malformed config
-// through a nil *testing.T here, which would panic: that becomes an error.
-func predict(sim *simulation.Simulation, c scenarios.Check) (p results.Prediction, err error) {
+// predict simulates one check's request at the client's sidecar.
+func predict(sim *simulation.Simulation, c scenarios.Check) (results.Prediction, error) {
+	in, err := call(c)
+	if err != nil {
+		return results.Prediction{}, err
+	}
+	p, err := predictCall(sim, in)
+	p.Check = c.Name
+	return p, err
+}
+
+// predictCall simulates one connection through a proxy's config. Istio's
+// simulation reports malformed config through a nil *testing.T here, which
+// would panic: that becomes an error.
+func predictCall(sim *simulation.Simulation, in simulation.Call) (p results.Prediction, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("simulation could not read the generated config: %v", r)
 		}
 	}()
-	in, err := call(c)
-	if err != nil {
-		return results.Prediction{}, err
-	}
 	res := sim.Run(in)
 	p = results.Prediction{
-		Check:       c.Name,
 		Listener:    res.ListenerMatched,
 		FilterChain: res.FilterChainMatched,
 		RouteConfig: res.RouteConfigMatched,
@@ -87,7 +94,7 @@ func predict(sim *simulation.Simulation, c scenarios.Check) (p results.Predictio
 		}
 		p.TLSMode, p.SNI, p.AutoSNI, p.AutoSANValidation = tls.mode, tls.sni, tls.autoSNI, tls.autoSAN
 	}
-	return p, err
+	return p, nil
 }
 
 func routeKind(clusterName string) string {

@@ -36,7 +36,22 @@ func (m Mismatch) String() string {
 
 // Verify compares every expectation of the check present with the prediction.
 func Verify(c scenarios.Check, p results.Prediction) []Mismatch {
-	e := c.Expect
+	out := compare(c.Expect, p)
+	if g := c.Expect.Gateway; g != nil {
+		if p.Gateway == nil {
+			out = append(out, Mismatch{Field: "gateway", Expected: "the request to reach the scenario's egress gateway", Observed: describe(p)})
+		} else {
+			for _, m := range compare(*g, *p.Gateway) {
+				m.Field = "gateway." + m.Field
+				out = append(out, m)
+			}
+		}
+	}
+	return append(out, feasibility(c, p)...)
+}
+
+// compare lists the fields of e that p differs from.
+func compare(e contract.Expect, p results.Prediction) []Mismatch {
 	var out []Mismatch
 	diff := func(field, want, got string) {
 		if want != "" && want != got {
@@ -74,7 +89,7 @@ func Verify(c scenarios.Check, p results.Prediction) []Mismatch {
 		}
 		diff("retries.retryOn", r.RetryOn, got.RetryOn)
 	}
-	return append(out, feasibility(c, p)...)
+	return out
 }
 
 // feasibility fails status, from and exitCode expectations that cannot hold
@@ -104,6 +119,9 @@ func feasibility(c scenarios.Check, p results.Prediction) []Mismatch {
 	if e.From == contract.FromEnvoy && p.Route == contract.RoutePassthrough {
 		infeasible("from", "envoy", "the sidecar only proxies TCP on a passthrough route and never answers itself")
 	}
+	if e.From == contract.FromGateway {
+		out = append(out, gatewayFeasibility(c, p)...)
+	}
 	if p.Route != contract.RouteMesh {
 		return out
 	}
@@ -111,6 +129,11 @@ func feasibility(c scenarios.Check, p results.Prediction) []Mismatch {
 	answered := e.Status >= 200 && e.Status < 300 || e.From == contract.FromUpstream
 	fires, which := firstTimeout(p)
 	delay := c.AnswerDelay()
+	if g := p.Gateway; answered && g != nil {
+		if gf, gwhich := firstTimeout(*g); gf > 0 && gf < MinTimeoutFor200 {
+			infeasible("status", expectedAnswer(e), fmt.Sprintf("the egress gateway's %s %s fires before any host can answer (needs %s or more)", gwhich, gf, MinTimeoutFor200))
+		}
+	}
 	switch {
 	case wantsTimeout && fires == 0:
 		infeasible("status", "504 from envoy", "the matched route has no timeout (route or per try), so the sidecar cannot time out")
@@ -128,6 +151,37 @@ func feasibility(c scenarios.Check, p results.Prediction) []Mismatch {
 		infeasible("exitCode", strconv.Itoa(*e.ExitCode), fmt.Sprintf("on a mesh route the sidecar answers itself (a 503 or 504) at the latest when the route timeout %s fires, before curl gives up", p.Timeout))
 	}
 	return out
+}
+
+// gatewayFeasibility judges from: gateway, an answer the egress gateway made
+// and the client's sidecar relayed: the request must reach the gateway, the
+// gateway must route it over HTTP (on a passthrough route it only proxies
+// TCP), and a 504 needs a gateway timeout that fires before the host answers
+// and not after the sidecar's own (whose 504 would be the sidecar's).
+func gatewayFeasibility(c scenarios.Check, p results.Prediction) []Mismatch {
+	g := p.Gateway
+	infeasible := func(why string) []Mismatch {
+		return []Mismatch{{Field: "from", Expected: contract.FromGateway, Observed: describe(p), Why: why}}
+	}
+	switch {
+	case g == nil:
+		return infeasible("the sidecar does not send the request to the scenario's egress gateway")
+	case g.Route == contract.RoutePassthrough:
+		return infeasible("the egress gateway only proxies TCP on a passthrough route and never answers itself")
+	case c.Expect.Status != 504 || g.Route != contract.RouteMesh:
+		return nil
+	}
+	gf, gwhich := firstTimeout(*g)
+	sf, swhich := firstTimeout(p)
+	switch {
+	case gf == 0:
+		return infeasible("the egress gateway's route has no timeout (route or per try), so the gateway cannot time out")
+	case gf >= c.AnswerDelay():
+		return infeasible(fmt.Sprintf("the egress gateway's %s %s is too long to fire before the host answers (%s)", gwhich, gf, hostDelayText(c)))
+	case sf > 0 && sf < gf:
+		return infeasible(fmt.Sprintf("the sidecar's %s %s fires before the egress gateway's %s %s: the 504 is the sidecar's (from: envoy)", swhich, sf, gwhich, gf))
+	}
+	return nil
 }
 
 // firstTimeout is the timeout that fires first on the matched route: the

@@ -20,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"istio-egress-conformance/harness/config"
+	"istio-egress-conformance/harness/egressgateway"
 	"istio-egress-conformance/harness/judge"
 	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/harness/workload"
@@ -28,16 +29,22 @@ import (
 
 // Predict translates the scenario's Istio objects into Envoy config for a
 // sidecar in the client namespace and returns one prediction per check, in
-// order. The sidecar's version is the Istio release the live tier installs
-// by default.
+// order; with an egress gateway, also for the gateway, whose hop each check
+// that reaches it carries. The proxies' version is the Istio release the live
+// tier installs by default.
 func Predict(s scenarios.Scenario) ([]results.Prediction, error) {
-	sim, err := Simulate(s)
+	sidecar, gw, err := simulate(s)
 	if err != nil {
 		return nil, err
 	}
-	predictions, err := judge.FromSimulation(sim, s.Checks)
+	predictions, err := judge.FromSimulation(sidecar, s.Checks)
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: %v", s.Name, err)
+	}
+	if g, ok := egressgateway.Of(s); ok {
+		if err := judge.GatewayHops(gw, g.Host(), s.Checks, predictions); err != nil {
+			return nil, fmt.Errorf("scenario %s: %v", s.Name, err)
+		}
 	}
 	return predictions, nil
 }
@@ -45,13 +52,19 @@ func Predict(s scenarios.Scenario) ([]results.Prediction, error) {
 // Simulate is the client sidecar's Envoy config that Istio's translation
 // makes of the scenario's objects: the input of Istio's traffic simulation.
 func Simulate(s scenarios.Scenario) (*simulation.Simulation, error) {
+	sidecar, _, err := simulate(s)
+	return sidecar, err
+}
+
+// simulate translates the scenario once for its proxies: the client's
+// sidecar, and the egress gateway when the scenario names one (nil otherwise).
+func simulate(s scenarios.Scenario) (sidecar, gateway *simulation.Simulation, err error) {
 	quietIstioLogs()
 	configs := istioConfigs(s)
-	var sim *simulation.Simulation
 	// Istio's test fixtures report failures through a test.Failer and stop
 	// their informers on its cleanup; test.Wrap turns both into an error and a
 	// return, so the engine is an ordinary function.
-	err := test.Wrap(func(t test.Failer) {
+	err = test.Wrap(func(t test.Failer) {
 		gen := configGen(t, configs, kubernetesObjects(s))
 		// The client pod's labels, which workloadSelectors match (Istio
 		// pilot/pkg/model/sidecar.go, SidecarScope.DestinationRule;
@@ -67,12 +80,34 @@ func Simulate(s scenarios.Scenario) (*simulation.Simulation, error) {
 				IstioVersion:   config.DefaultIstioVersion,
 			},
 		})
-		sim = simulation.NewSimulationFromConfigGen(nil, gen, proxy)
+		sidecar = simulation.NewSimulationFromConfigGen(nil, gen, proxy)
+		if g, ok := egressgateway.Of(s); ok {
+			gateway = simulation.NewSimulationFromConfigGen(nil, gen, gen.SetupProxy(gatewayProxy(g)))
+		}
 	})
 	if err != nil {
-		return nil, fmt.Errorf("scenario %s: offline translation failed: %v", s.Name, err)
+		return nil, nil, fmt.Errorf("scenario %s: offline translation failed: %v", s.Name, err)
 	}
-	return sim, nil
+	return sidecar, gateway, nil
+}
+
+// gatewayProxy is the egress gateway's pod as istiod sees it: a router
+// proxy with the chart's pod labels, which a Gateway's selector matches, as
+// Istio's gateway simulation tests set one up
+// (pilot/pkg/networking/core/gateway_simulation_test.go, runGatewayTest).
+func gatewayProxy(g egressgateway.Gateway) *model.Proxy {
+	labels := g.PodLabels()
+	return &model.Proxy{
+		Type:            model.Router,
+		ConfigNamespace: g.Namespace,
+		Labels:          labels,
+		Metadata: &model.NodeMetadata{
+			Namespace:      g.Namespace,
+			Labels:         labels,
+			ServiceAccount: g.ServiceAccount(),
+			IstioVersion:   config.DefaultIstioVersion,
+		},
+	}
 }
 
 // configGen is Istio's config generator over the scenario's objects. Istio
@@ -116,9 +151,13 @@ func meshConfig() *meshconfig.MeshConfig {
 }
 
 // kubernetesObjects are the scenario's Kubernetes objects, as istiod would
-// read them from the API server.
+// read them from the API server: the fixtures', and the egress gateway's
+// Service the chart makes.
 func kubernetesObjects(s scenarios.Scenario) []runtime.Object {
 	var out []runtime.Object
+	if g, ok := egressgateway.Of(s); ok {
+		out = append(out, g.Service())
+	}
 	for _, o := range s.Objects() {
 		if o.Istio == nil {
 			out = append(out, o.Object)

@@ -28,6 +28,14 @@ func Disagreements(gotName string, got Prediction, wantName string, want Predict
 	differ("timeout", DurationOrNone(got.Timeout), DurationOrNone(want.Timeout))
 	differ("retries", retriesText(got.Retries), retriesText(want.Retries))
 	differ("headers", headersText(got.Headers), headersText(want.Headers))
+	switch {
+	case got.Gateway != nil && want.Gateway != nil:
+		for _, d := range Disagreements(gotName, *got.Gateway, wantName, *want.Gateway) {
+			out = append(out, "gateway "+d)
+		}
+	case got.Gateway != nil || want.Gateway != nil:
+		differ("gateway hop", got.Gateway != nil, want.Gateway != nil)
+	}
 	return out
 }
 

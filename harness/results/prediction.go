@@ -51,6 +51,10 @@ type Prediction struct {
 	Headers *ResponseHeaders
 	// Error is the simulation's error, such as "no route matched".
 	Error string
+	// Gateway is the egress gateway's hop when the sidecar sends the request
+	// to the scenario's egress gateway: the request as the gateway receives
+	// it, through the gateway's own config. Nil otherwise.
+	Gateway *Prediction
 }
 
 // PredictedRetries is the route's retry policy.
@@ -86,6 +90,9 @@ func (p Prediction) String() string {
 	}
 	if p.Error != "" {
 		s += " (" + p.Error + ")"
+	}
+	if p.Gateway != nil {
+		s += "; then at the egress gateway: " + p.Gateway.String()
 	}
 	return s
 }
