@@ -86,9 +86,50 @@ func FromConfigDump(dump []byte) (*simulation.Simulation, error) {
 
 func unpack(a *anypb.Any, m proto.Message) error {
 	if err := a.UnmarshalTo(m); err != nil {
-		return fmt.Errorf("config dump: %s: %v", a.GetTypeUrl(), err)
+		return fmt.Errorf("config dump: %q: %v", a.GetTypeUrl(), err)
 	}
 	return nil
+}
+
+// Pending is what a proxy holds but does not use: clusters still warming
+// (Envoy waits for their endpoints, a DNS answer, or an SDS secret such as a
+// credentialName's that never comes), and listeners and clusters it rejected,
+// with its reason (error_state).
+type Pending struct {
+	Warming  []string
+	Rejected []string
+}
+
+// PendingOf reads the warming clusters and the rejected resources of a
+// config dump, which FromConfigDump leaves out.
+func PendingOf(dump []byte) (Pending, error) {
+	var w configdump.Wrapper
+	if err := w.UnmarshalJSON(dump); err != nil {
+		return Pending{}, fmt.Errorf("config dump: not Envoy's JSON: %v", err)
+	}
+	var p Pending
+	if cd, err := w.GetClusterConfigDump(); err == nil {
+		for _, c := range cd.GetDynamicWarmingClusters() {
+			cl := &cluster.Cluster{}
+			if err := unpack(c.GetCluster(), cl); err != nil {
+				return Pending{}, err
+			}
+			p.Warming = append(p.Warming, cl.GetName())
+		}
+		for _, c := range cd.GetDynamicActiveClusters() {
+			if e := c.GetErrorState(); e != nil {
+				p.Rejected = append(p.Rejected, fmt.Sprintf("a cluster update: %q", e.GetDetails()))
+			}
+		}
+	}
+	if ld, err := w.GetListenerConfigDump(); err == nil {
+		for _, l := range ld.GetDynamicListeners() {
+			if e := l.GetErrorState(); e != nil {
+				p.Rejected = append(p.Rejected, fmt.Sprintf("listener %s: %q", l.GetName(), e.GetDetails()))
+			}
+		}
+	}
+	return p, nil
 }
 
 // ConfigDump writes a proxy's config as Envoy's admin endpoint prints it (the

@@ -24,13 +24,16 @@ func (ev SidecarEvidence) Predictions(k int) (offline, sidecar *Prediction) {
 }
 
 // CheckProblems are what keeps the check's sidecar config from agreeing with
-// the offline prediction; a sidecar never read is one problem for every check.
+// the offline prediction or the check's expectations; a sidecar never read,
+// or never judged, is one problem for every check.
 func (ev SidecarEvidence) CheckProblems(check string) []string {
-	if ps := ev.Problems[check]; len(ps) > 0 {
-		return ps
-	}
-	if ev.Err != nil && ev.Sidecar == nil {
+	switch {
+	case len(ev.Problems[check]) > 0:
+		return ev.Problems[check]
+	case ev.Err != nil && ev.Sidecar == nil:
 		return []string{ev.Err.Error()}
+	case ev.Offline == nil:
+		return []string{"not judged: no offline prediction was made for this scenario"}
 	}
 	return nil
 }

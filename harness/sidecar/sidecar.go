@@ -29,6 +29,8 @@ type View struct {
 	Sim *simulation.Simulation
 	// Resolved holds each cluster's current host addresses.
 	Resolved map[string][]string
+	// Pending is what Envoy holds but does not use: warming clusters, rejected updates.
+	Pending judge.Pending
 }
 
 // Reader reads the client sidecar of a namespace.
@@ -59,6 +61,10 @@ func ExecReader(res *resources.Resources) Reader {
 		if err != nil {
 			return View{}, err
 		}
+		pending, err := judge.PendingOf(dump)
+		if err != nil {
+			return View{}, err
+		}
 		status, err := pilotAgentGet(ctx, res, namespace, "clusters?format=json")
 		if err != nil {
 			return View{}, err
@@ -67,7 +73,7 @@ func ExecReader(res *resources.Resources) Reader {
 		if err != nil {
 			return View{}, err
 		}
-		return View{Sim: sim, Resolved: resolved}, nil
+		return View{Sim: sim, Resolved: resolved, Pending: pending}, nil
 	}
 }
 
@@ -104,7 +110,18 @@ func Await(ctx context.Context, read Reader, s scenarios.Scenario, want []result
 		return fmt.Sprintf("%d listeners, %d clusters, %d route configs", len(view.Sim.Listeners), len(view.Sim.Clusters), len(view.Sim.Routes)), problemLines(s, ev.Problems), nil
 	})
 	if !outcome.Passed {
-		ev.Err = fmt.Errorf("the client sidecar's config never agreed with the offline prediction within %s (%d reads): %s", within, len(outcome.Attempts), lastProblem(outcome))
+		ev.Err = fmt.Errorf("never agreed with the offline prediction within %s (%d reads): %s", within, len(outcome.Attempts), lastProblem(outcome))
+	}
+	// The expectations too, against what the sidecar itself holds: the
+	// offline tier verifies them on its own translation, the live tier on the
+	// real sidecar's (a user's scenarios may run live only).
+	for k, c := range s.Checks {
+		if ev.Sidecar == nil {
+			break
+		}
+		for _, m := range judge.Verify(c, ev.Sidecar[k]) {
+			ev.Problems[c.Name] = append(ev.Problems[c.Name], m.String())
+		}
 	}
 	return ev
 }
@@ -115,8 +132,14 @@ func problems(view View, s scenarios.Scenario, got, want []results.Prediction, s
 	out := map[string][]string{}
 	for i, c := range s.Checks {
 		out[c.Name] = results.Disagreements("sidecar", got[i], "offline", want[i])
+		if slices.Contains(view.Pending.Warming, want[i].Cluster) {
+			out[c.Name] = append(out[c.Name], fmt.Sprintf("cluster %s is still warming in the sidecar: Envoy waits for its endpoints, a DNS answer or an SDS secret (a credentialName whose Secret is missing?)", want[i].Cluster))
+		}
 		if line := unresolved(view, got[i], serverIPs); line != "" {
 			out[c.Name] = append(out[c.Name], line)
+		}
+		for _, r := range view.Pending.Rejected {
+			out[c.Name] = append(out[c.Name], "Envoy rejected "+r)
 		}
 	}
 	return out

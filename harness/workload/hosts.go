@@ -1,6 +1,10 @@
 package workload
 
 import (
+	"net"
+	"slices"
+	"strings"
+
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -22,14 +26,23 @@ import (
 //     STRICT_DNS endpoints resolved from /etc/hosts).
 //
 // The sidecar resolves only the families its dns_lookup_family asks for, so
-// an IPv6-only pod needs the server's IPv6 address: every IP is listed.
+// an IPv6-only pod needs the server's IPv6 address: every IP is listed. IP
+// literals need no resolving and names are lowercased: the API server takes
+// only DNS-1123 subdomains as hostnames.
 func HostAliases(ips, hosts []string) []corev1.HostAlias {
-	if len(hosts) == 0 {
+	var names []string
+	for _, h := range hosts {
+		h = strings.ToLower(strings.Trim(h, "[]"))
+		if net.ParseIP(h) == nil && !slices.Contains(names, h) {
+			names = append(names, h)
+		}
+	}
+	if len(names) == 0 {
 		return nil
 	}
 	aliases := make([]corev1.HostAlias, 0, len(ips))
 	for _, ip := range ips {
-		aliases = append(aliases, corev1.HostAlias{IP: ip, Hostnames: append([]string(nil), hosts...)})
+		aliases = append(aliases, corev1.HostAlias{IP: ip, Hostnames: slices.Clone(names)})
 	}
 	return aliases
 }

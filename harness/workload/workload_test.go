@@ -107,6 +107,9 @@ func TestHermeticClientResolvesThroughHostAliases(t *testing.T) {
 		{IP: "fd00:10:244::7", Hostnames: []string{"www.tetrate.io", "tetrate.io"}},
 	}, pod.Spec.HostAliases)
 	assert.Nil(t, HostAliases([]string{"10.244.0.7"}, nil), "no hosts, no aliases")
+	assert.Equal(t, []corev1.HostAlias{{IP: "10.244.0.7", Hostnames: []string{"www.tetrate.io"}}},
+		HostAliases([]string{"10.244.0.7"}, []string{"WWW.Tetrate.io", "www.tetrate.io", "203.0.113.9", "[fd00::1]"}),
+		"names lowercased once, IP literals left out: the API server takes DNS-1123 subdomains only")
 	assert.Empty(t, decodeBack(t, ClientObjects(ClientOptions{Namespace: "t", Image: "img", Labels: runLabels}))[1].Object.(*corev1.Pod).Spec.HostAliases,
 		"the internet mode's client resolves through the cluster DNS")
 }
