@@ -56,7 +56,9 @@ func TestScenarios(t *testing.T) {
 					}
 					record(res)
 					assert.Equal(t, want[k], p, "the real istiod's config must predict what the offline translation predicts")
-					assert.Equal(t, want[k], fromDump[k], "the served config, read back as the live tier reads a sidecar's config dump, must predict the same")
+					sidecarHop := want[k]
+					sidecarHop.Gateway = nil // the dump is the sidecar's config
+					assert.Equal(t, sidecarHop, fromDump[k], "the sidecar's served config, read back as the live tier reads a sidecar's config dump, must predict the same")
 				})
 			}
 			for _, sds := range out.SDS {

@@ -15,10 +15,13 @@ import (
 	"istio.io/istio/pkg/adsc"
 	istioconfig "istio.io/istio/pkg/config"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
 	"istio-egress-conformance/harness/apply"
 	"istio-egress-conformance/harness/config"
+	"istio-egress-conformance/harness/egressgateway"
 	"istio-egress-conformance/harness/judge"
 	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/harness/workload"
@@ -68,18 +71,31 @@ type SDSResult struct {
 // predicts every check from the config istiod served, checks SDS for each
 // credentialName, then deletes the fixtures by label and waits until their
 // hosts leave the config. ip is the client pod's, unique per scenario.
-func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string, original scenarios.Scenario) (Outcome, error) {
+func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string, original scenarios.Scenario) (out Outcome, err error) {
 	s, err := original.WithNamespaceSuffix(runID)
 	if err != nil {
 		return Outcome{}, err
 	}
-	out := Outcome{Scenario: s}
+	out = Outcome{Scenario: s}
 	ca, err := workload.NewCA(runID)
 	if err != nil {
 		return out, err
 	}
-	start := time.Now()
 	res := cfg.Client().Resources()
+	defer func() {
+		if err != nil { // the next scenario's sidecar must not see this one's objects
+			_ = removeScenario(context.WithoutCancel(ctx), res, s, runID)
+		}
+	}()
+	start := time.Now()
+	hosts := serviceEntryHosts(s)
+	gw, hasGateway := egressgateway.Of(s)
+	if hasGateway {
+		if err := ensureGateway(ctx, res, gw, apply.Owner(runID, s.Name)); err != nil {
+			return out, err
+		}
+		hosts = append(hosts, gw.Host())
+	}
 	if err := apply.Scenario(ctx, res, s, apply.Options{RunID: runID, ClientImage: config.DefaultClientImage, CA: ca.CertPEM}); err != nil {
 		return out, fmt.Errorf("setup: %v", err)
 	}
@@ -97,7 +113,6 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 		return out, err
 	}
 	defer conn.Close()
-	hosts := serviceEntryHosts(s)
 	sim, err := AwaitConfig(ctx, conn, m.Istiod, hosts, true, ConvergeWithin)
 	if err != nil {
 		return out, err
@@ -105,6 +120,11 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 	out.ApplyToConfig = time.Since(start)
 	if out.Predictions, err = judge.FromSimulation(sim, s.Checks); err != nil {
 		return out, err
+	}
+	if hasGateway {
+		if err := m.judgeGatewayHops(ctx, gw, gatewayIP(ip), s, hosts, out.Predictions); err != nil {
+			return out, err
+		}
 	}
 	if out.ConfigDump, err = judge.ConfigDump(sim); err != nil {
 		return out, err
@@ -115,7 +135,7 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 		out.SDS = append(out.SDS, r)
 	}
 	deleted := time.Now()
-	if err := apply.DeleteFixtures(ctx, res, s, runID); err != nil {
+	if err := removeScenario(ctx, res, s, runID); err != nil {
 		return out, fmt.Errorf("teardown: %v", err)
 	}
 	if _, err := AwaitConfig(ctx, conn, m.Istiod, hosts, false, ConvergeWithin); err != nil {
@@ -123,6 +143,33 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 	}
 	out.DeleteToGone = time.Since(deleted)
 	return out, nil
+}
+
+// removeScenario deletes the scenario's fixtures, and its egress gateway's
+// Service and service account, by the run's and the scenario's labels.
+func removeScenario(ctx context.Context, res *resources.Resources, s scenarios.Scenario, runID string) error {
+	if err := apply.DeleteFixtures(ctx, res, s, runID); err != nil {
+		return err
+	}
+	if _, ok := egressgateway.Of(s); !ok {
+		return nil
+	}
+	return apply.DeleteKinds(ctx, res, []schema.GroupVersionKind{{Version: "v1", Kind: "Service"}, {Version: "v1", Kind: "ServiceAccount"}}, apply.Selector(runID, s.Name))
+}
+
+// judgeGatewayHops connects as the scenario's egress gateway and predicts
+// the gateway's hop of every check that reaches it, from the config istiod
+// serves the gateway.
+func (m *Mesh) judgeGatewayHops(ctx context.Context, g egressgateway.Gateway, ip string, s scenarios.Scenario, hosts []string, predictions []results.Prediction) error {
+	node, err := GatewayNode(g, ip, config.DefaultIstioVersion)
+	if err != nil {
+		return err
+	}
+	sim, err := gatewayConfig(ctx, fmt.Sprintf("127.0.0.1:%d", m.Istiod.Ports.GRPC), node, m.Istiod, hosts, ConvergeWithin)
+	if err != nil {
+		return fmt.Errorf("egress gateway %s: %v", g, err)
+	}
+	return judge.GatewayHops(sim, g.Host(), s.Checks, predictions)
 }
 
 // missingCredential names a Secret no run creates.

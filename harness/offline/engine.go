@@ -150,13 +150,21 @@ func meshConfig() *meshconfig.MeshConfig {
 	return m
 }
 
+// gatewayClusterIP stands for the egress gateway Service's cluster IP.
+const gatewayClusterIP = "10.96.0.200"
+
 // kubernetesObjects are the scenario's Kubernetes objects, as istiod would
 // read them from the API server: the fixtures', and the egress gateway's
 // Service the chart makes.
 func kubernetesObjects(s scenarios.Scenario) []runtime.Object {
 	var out []runtime.Object
 	if g, ok := egressgateway.Of(s); ok {
-		out = append(out, g.Service())
+		svc := g.Service()
+		// An API server gives the Service a cluster IP; without one Istio
+		// would read it as headless and give the sidecar wildcard listeners
+		// for its ports.
+		svc.Spec.ClusterIP = gatewayClusterIP
+		out = append(out, svc)
 	}
 	for _, o := range s.Objects() {
 		if o.Istio == nil {

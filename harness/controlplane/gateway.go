@@ -1,0 +1,193 @@
+package controlplane
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	cluster "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	listener "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	"google.golang.org/protobuf/types/known/structpb"
+	"istio.io/istio/pilot/pkg/model"
+	"istio.io/istio/pilot/pkg/simulation"
+	v3 "istio.io/istio/pilot/pkg/xds/v3"
+	"istio.io/istio/pilot/test/xdstest"
+	"istio.io/istio/pkg/adsc"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
+
+	"istio-egress-conformance/harness/apply"
+	"istio-egress-conformance/harness/egressgateway"
+	"istio-egress-conformance/harness/workload"
+)
+
+// GatewayTemplateCommand renders the pinned module's gateway chart as the live
+// tier installs an egress gateway: release name, namespace, egressgateway.Values.
+func GatewayTemplateCommand(helm, istioModuleDir string, g egressgateway.Gateway) []string {
+	return append([]string{helm, "template", g.Name, istioModuleDir + "/" + egressgateway.Chart, "--namespace", g.Namespace}, egressgateway.Values()...)
+}
+
+// ensureGateway puts the egress gateway's Service and service account on the
+// API server for one scenario, labelled with owner (deleted with the
+// scenario, so that no other scenario's sidecar sees them): what istiod needs
+// of the chart's objects to route the sidecar to the gateway. The chart's Deployment
+// is left out: without a kubelet it runs no pod, and the gateway's proxy is
+// this tier's xDS client (GatewayNode).
+func ensureGateway(ctx context.Context, res *resources.Resources, g egressgateway.Gateway, owner map[string]string) error {
+	svc := g.Service()
+	svc.Labels = labels.Merge(svc.Labels, owner)
+	sa := &corev1.ServiceAccount{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"},
+		ObjectMeta: metav1.ObjectMeta{Name: g.ServiceAccount(), Namespace: g.Namespace, Labels: owner}}
+	if err := apply.CreateAll(ctx, res, []workload.Object{sa, svc}); err != nil {
+		return fmt.Errorf("egress gateway %s: %v", g, err)
+	}
+	return nil
+}
+
+// GatewayNode is how the egress gateway's pod introduces itself to istiod,
+// as pilot-agent does in the gateway chart's pod: a router node
+// (router~<ip>~<pod>.<ns>~<ns>.svc.cluster.local) with the pod's labels,
+// which a Gateway's selector matches, its namespace and service account.
+func GatewayNode(g egressgateway.Gateway, ip, istioVersion string) (adsc.Config, error) {
+	labels := map[string]any{}
+	for k, v := range g.PodLabels() {
+		labels[k] = v
+	}
+	workload := g.Name + "-0"
+	meta, err := structpb.NewStruct(map[string]any{
+		"NAMESPACE": g.Namespace, "NAME": workload, "LABELS": labels, "SERVICE_ACCOUNT": g.ServiceAccount(),
+		"ISTIO_VERSION": istioVersion, "CLUSTER_ID": "Kubernetes",
+	})
+	if err != nil {
+		return adsc.Config{}, fmt.Errorf("egress gateway %s metadata: %v", g, err)
+	}
+	return adsc.Config{ClientName: "egress-conformance gateway " + g.String(), NodeType: model.Router, Namespace: g.Namespace,
+		Workload: workload, IP: ip, Meta: meta}, nil
+}
+
+// gatewayIP is the gateway pod's address for a scenario, beside its client's
+// (10.244.x.y -> 10.245.x.y): unique per scenario, as the client's is.
+func gatewayIP(clientIP string) string {
+	return strings.Replace(clientIP, "10.244.", "10.245.", 1)
+}
+
+// gatewayConfig connects to istiod as the egress gateway with Istio's delta
+// xDS client and returns the gateway's config once it holds a cluster for
+// every host and istiod has been quiet for quietPeriod. Not the state-of-the-
+// world client the sidecar uses: that one asks for routes named after a
+// listener's port ("80": pkg/adsc/adsc.go, handleLDS), a sidecar's naming,
+// where a gateway's routes are http.<port>; the delta client asks for the
+// routes each listener names (HandlerContext.RegisterDependency).
+func gatewayConfig(ctx context.Context, grpcAddr string, node adsc.Config, d *Istiod, hosts []string, within time.Duration) (*simulation.Simulation, error) {
+	st := &deltaStore{listeners: map[string]*listener.Listener{}, clusters: map[string]*cluster.Cluster{}, routes: map[string]*route.RouteConfiguration{}, updated: make(chan struct{}, 1)}
+	c := adsc.NewDelta(grpcAddr, &adsc.DeltaADSConfig{Config: node},
+		adsc.Watch[*cluster.Cluster]("*"),
+		adsc.Watch[*listener.Listener]("*"),
+		adsc.Register(func(_ adsc.HandlerContext, name, _ string, c *cluster.Cluster, e adsc.Event) {
+			put(st, st.clusters, name, c, e)
+		}),
+		adsc.Register(func(ctx adsc.HandlerContext, name, _ string, l *listener.Listener, e adsc.Event) {
+			if e == adsc.EventAdd {
+				ctx.RegisterDependency(v3.RouteType, rdsNames(l)...)
+			}
+			put(st, st.listeners, name, l, e)
+		}),
+		adsc.Register(func(_ adsc.HandlerContext, name, _ string, r *route.RouteConfiguration, e adsc.Event) {
+			put(st, st.routes, name, r, e)
+		}),
+	)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go c.Run(runCtx)
+	defer c.Close()
+	deadline := time.After(within)
+	for {
+		if err := d.Err(); err != nil {
+			return nil, err
+		}
+		sim := st.snapshot()
+		if has, _ := hasClusters(sim, hosts); has && len(rdsNamesAll(sim)) == len(sim.Routes) {
+			select {
+			case <-st.updated:
+				continue // a push came in: wait for quiet again
+			case <-time.After(quietPeriod):
+				return st.snapshot(), nil
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-deadline:
+			_, missing := hasClusters(sim, hosts)
+			return nil, fmt.Errorf("config never converged within %s: %d of the %d routes its listeners name, no cluster for %v", within, len(sim.Routes), len(rdsNamesAll(sim)), missing)
+		case <-st.updated:
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// deltaStore holds what the delta client received.
+type deltaStore struct {
+	mu        sync.Mutex
+	listeners map[string]*listener.Listener
+	clusters  map[string]*cluster.Cluster
+	routes    map[string]*route.RouteConfiguration
+	updated   chan struct{}
+}
+
+func put[T any](st *deltaStore, m map[string]T, name string, v T, e adsc.Event) {
+	st.mu.Lock()
+	if e == adsc.EventDelete {
+		delete(m, name)
+	} else {
+		m[name] = v
+	}
+	st.mu.Unlock()
+	select {
+	case st.updated <- struct{}{}:
+	default:
+	}
+}
+
+func (st *deltaStore) snapshot() *simulation.Simulation {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return &simulation.Simulation{Listeners: sortedValues(st.listeners), Clusters: sortedValues(st.clusters), Routes: sortedValues(st.routes)}
+}
+
+// rdsNames are the route configurations a listener's HTTP connection
+// managers fetch over RDS.
+func rdsNames(l *listener.Listener) []string {
+	var names []string
+	for _, fc := range append(slices.Clone(l.GetFilterChains()), l.GetDefaultFilterChain()) {
+		for _, f := range fc.GetFilters() {
+			m := xdstest.SilentlyUnmarshalAny[hcm.HttpConnectionManager](f.GetTypedConfig())
+			if n := m.GetRds().GetRouteConfigName(); n != "" && !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+	}
+	return names
+}
+
+// rdsNamesAll are the route configurations all listeners name.
+func rdsNamesAll(sim *simulation.Simulation) []string {
+	var names []string
+	for _, l := range sim.Listeners {
+		for _, n := range rdsNames(l) {
+			if !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+	}
+	return names
+}
