@@ -3,12 +3,15 @@ package controlplane
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"istio-egress-conformance/harness/egressgateway"
 	"istio-egress-conformance/harness/judge"
 	"istio-egress-conformance/harness/offline"
 	"istio-egress-conformance/harness/results"
@@ -38,6 +41,12 @@ func TestScenarios(t *testing.T) {
 				t.Fatalf("scenario %s: %v", entry.ID, err)
 			}
 			setEnvironment("injectedProxyImage", out.ProxyImage)
+			if _, ok := egressgateway.Of(out.Scenario); ok {
+				// The chart's gateway pods say image: auto; the injection webhook
+				// fills in the proxy image with Istio's gateway template.
+				setEnvironment("egressGatewayChart", filepath.Join(filepath.Base(shared.opts.IstioModuleDir), egressgateway.Chart)+" "+strings.Join(egressgateway.Values(), " "))
+				setEnvironment("egressGatewayImage", out.ProxyImage)
+			}
 			setEnvironment("nativeSidecar", fmt.Sprint(out.NativeSidecar))
 			setEnvironment("applyToSettledConfig/"+entry.ID, out.ApplyToConfig.Round(time.Millisecond).String())
 			setEnvironment("deleteToGone/"+entry.ID, out.DeleteToGone.Round(time.Millisecond).String())

@@ -55,6 +55,12 @@ func TestScenarioDirContradictingIstioFails(t *testing.T) {
 		"expect.status: expected 504 from envoy, observed route mesh via cluster outbound|80||www.tetrate.io, timeout none: the matched route has no timeout",
 		"--- FAIL: TestScenarios/broken-file ",
 		`invalid duration "whenever"`,
+		"--- FAIL: TestScenarios/wrong-gateway-hop/http ",
+		"scenario wrong-gateway-hop, check http: expect.gateway.cluster: expected outbound|443||www.tetrate.io, observed outbound|80||www.tetrate.io",
+		"expect.gateway.upstream.tls.mode: expected SIMPLE, observed DISABLE",
+		"expect.gateway.timeout: expected 2ms, observed 1ms",
+		"--- FAIL: TestScenarios/wrong-gateway-hop/https-from-gateway ",
+		"expect.from: expected gateway, observed route passthrough via cluster PassthroughCluster, timeout none: the sidecar does not send the request to the scenario's egress gateway",
 	} {
 		assert.Contains(t, out, want)
 	}
@@ -66,7 +72,7 @@ func TestScenarioDirContradictingIstioFails(t *testing.T) {
 	for _, tc := range suites.Suites[0].Testcases {
 		cases[tc.Name] = tc
 	}
-	assert.Len(t, cases, 5, "one test case per check, plus one for the file that did not load")
+	assert.Len(t, cases, 7, "one test case per check, plus one for the file that did not load")
 	timeout := cases["wrong-mechanism/http"]
 	require.NotNil(t, timeout.Failure)
 	assert.Contains(t, timeout.Failure.Data, "expect.timeout: expected 10s, observed 1ms")
@@ -75,7 +81,7 @@ func TestScenarioDirContradictingIstioFails(t *testing.T) {
 
 	report := readReport(t, artifacts)
 	assert.Equal(t, "failure", report.Result)
-	assert.Equal(t, results.Counts{Failed: 5}, report.Statistics)
+	assert.Equal(t, results.Counts{Failed: 7}, report.Statistics)
 	assert.Contains(t, report.FailedTests, "no-timeout/http")
 }
 

@@ -121,3 +121,56 @@ func lines(m []judge.Mismatch) []string {
 	}
 	return out
 }
+
+// TestGatewayMadeAnswers: from: gateway needs the request to reach the egress
+// gateway over an HTTP route of its own; a 504 needs a gateway timeout that
+// fires before the host answers and not after the sidecar's own.
+func TestGatewayMadeAnswers(t *testing.T) {
+	gateway504 := contract.Expect{Status: 504, From: contract.FromGateway}
+	throughGateway := func(sidecar, gateway time.Duration) results.Prediction {
+		p := meshRoute(sidecar)
+		g := meshRoute(gateway)
+		p.Gateway = &g
+		return p
+	}
+	passthroughAtGateway := meshRoute(0)
+	passthroughAtGateway.Gateway = &results.Prediction{Route: contract.RoutePassthrough, Cluster: "outbound|443||h"}
+	cases := []struct {
+		name       string
+		expect     contract.Expect
+		prediction results.Prediction
+		why        string
+	}{
+		{"the seed's timeout on the gateway's route", gateway504, throughGateway(0, time.Millisecond), ""},
+		{"the sidecar's timeout is longer", gateway504, throughGateway(time.Second, time.Millisecond), ""},
+		{"never reaches the gateway", gateway504, meshRoute(time.Millisecond), "the sidecar does not send the request to the scenario's egress gateway"},
+		{"no timeout at the gateway", gateway504, throughGateway(0, 0), "the egress gateway's route has no timeout (route or per try), so the gateway cannot time out"},
+		{"the gateway's timeout outlasts the host", gateway504, throughGateway(0, 2*time.Second), "the egress gateway's route timeout 2s is too long to fire before the host answers (assumed within 1s: set the check's hostDelay if the host is slower)"},
+		{"the sidecar times out first", gateway504, throughGateway(time.Millisecond, 5*time.Millisecond), "the sidecar's route timeout 1ms fires before the egress gateway's route timeout 5ms: the 504 is the sidecar's (from: envoy)"},
+		{"a passthrough gateway never answers", contract.Expect{From: contract.FromGateway}, passthroughAtGateway, "the egress gateway only proxies TCP on a passthrough route and never answers itself"},
+		{"another status from the gateway (its 404 for a host it has no route for)", contract.Expect{Status: 404, From: contract.FromGateway}, throughGateway(0, 0), ""},
+		{"a 200 through a gateway whose timeout fires first", contract.Expect{Status: 200}, throughGateway(0, time.Millisecond), "the egress gateway's route timeout 1ms fires before any host can answer (needs 10ms or more)"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := judge.Verify(scenarios.Check{Expect: tc.expect}, tc.prediction)
+			if tc.why == "" {
+				assert.Empty(t, m)
+				return
+			}
+			if assert.Len(t, m, 1) {
+				assert.Equal(t, tc.why, m[0].Why)
+			}
+		})
+	}
+}
+
+func TestGatewayHopExpectationsNameTheirField(t *testing.T) {
+	p := meshRoute(0)
+	p.Gateway = &results.Prediction{Route: contract.RouteMesh, Cluster: "outbound|80||www.tetrate.io", TLSMode: contract.TLSDisable}
+	check := scenarios.Check{Expect: contract.Expect{Gateway: &contract.Expect{Cluster: "outbound|443||www.tetrate.io", Upstream: &contract.Upstream{TLS: &contract.UpstreamTLS{Mode: contract.TLSSimple}}}}}
+	assert.Equal(t, []string{"expect.gateway.cluster: expected outbound|443||www.tetrate.io, observed outbound|80||www.tetrate.io",
+		"expect.gateway.upstream.tls.mode: expected SIMPLE, observed DISABLE"}, lines(judge.Verify(check, p)))
+	assert.Equal(t, []string{"expect.gateway: expected the request to reach the scenario's egress gateway, observed route mesh via cluster outbound|80||h, timeout none"},
+		lines(judge.Verify(check, meshRoute(0))))
+}
