@@ -110,3 +110,24 @@ func TestWithNamespaceSuffixRenamesTheHostsChecksMean(t *testing.T) {
 	assert.Equal(t, "a.team-x1.svc", got.Expect.Upstream.Host)
 	assert.Equal(t, "a.team.svc", c.Expect.Upstream.Host, "the original is not modified")
 }
+
+// TestGatewayFollowsItsNamespace: a gateway in istio-system keeps its name
+// (the mesh root); one in another namespace moves with it, and the expected
+// clusters of both hops name the renamed hosts.
+func TestGatewayFollowsItsNamespace(t *testing.T) {
+	s := builtinScenario(t, "tetrate-egress-gateway")
+	renamed, err := s.WithNamespaceSuffix("abcd1234")
+	require.NoError(t, err)
+	assert.Equal(t, "istio-egressgateway", renamed.EgressGateway)
+	assert.Equal(t, "outbound|80|tetrate|istio-egressgateway.istio-system.svc.cluster.local", renamed.Checks[1].Expect.Cluster)
+
+	s.EgressGateway = "egress/gw"
+	s.Checks[1].Expect.Cluster = "outbound|80|tetrate|gw.egress.svc.cluster.local"
+	s.Checks[1].Expect.Gateway = &contract.Expect{Cluster: "outbound|80||svc.egress.svc.cluster.local"}
+	renamed, err = s.WithNamespaceSuffix("abcd1234")
+	require.NoError(t, err)
+	assert.Equal(t, "egress-abcd1234/gw", renamed.EgressGateway)
+	assert.Equal(t, "outbound|80|tetrate|gw.egress-abcd1234.svc.cluster.local", renamed.Checks[1].Expect.Cluster)
+	assert.Equal(t, "outbound|80||svc.egress-abcd1234.svc.cluster.local", renamed.Checks[1].Expect.Gateway.Cluster)
+	assert.Equal(t, "outbound|80||svc.egress.svc.cluster.local", s.Checks[1].Expect.Gateway.Cluster, "the original is not changed")
+}

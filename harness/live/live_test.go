@@ -205,4 +205,6 @@ func TestExternalLabelSelectsTheRuns(t *testing.T) {
 	assert.Equal(t, "label external: hermetic: it runs with E2E_EXTERNAL=hermetic, this run has internet", internet.cannotRun(needs("hermetic")))
 	assert.Empty(t, internet.cannotRun(needs("internet")))
 	assert.Equal(t, "label external: mtls-server: no live run provides that host; the offline and control-plane tiers run it", internet.cannotRun(needs("mtls-server")))
+	assert.Equal(t, "egressGateway istio-egressgateway: the live tier does not install egress gateways yet; the offline and control-plane tiers judge both hops",
+		internet.cannotRun(scenarios.Scenario{EgressGateway: "istio-egressgateway"}), "skipped with a line, never a silent pass")
 }
