@@ -36,7 +36,7 @@ func TestSweepRemovesAKilledRunsLeftovers(t *testing.T) {
 	out, err := rerun(t, []string{"E2E_SWEEP=5eed0003", "KUBECONFIG=" + srv.Kubeconfig, "ARTIFACTS=" + t.TempDir()})
 	require.NoError(t, err, out)
 	assert.Contains(t, out, "live tier: sweep of run 5eed0003 from the cluster in "+srv.Kubeconfig)
-	assert.Contains(t, out, "<== sweep: delete RoleBinding, Role, Secret, DestinationRule, Service, VirtualService, ServiceEntry, Sidecar labelled egress-conformance.io/run-id=5eed0003: done")
+	assert.Contains(t, out, "<== sweep: delete RoleBinding, Role, Secret, Service, DestinationRule, Gateway, VirtualService, ServiceEntry, Sidecar labelled egress-conformance.io/run-id=5eed0003: done")
 	assert.Contains(t, out, "<== sweep: helm uninstall the releases labelled egress-conformance.io/run-id=5eed0003: done")
 	assert.NotContains(t, out, "=== RUN", "a sweep runs no test")
 

@@ -8,7 +8,6 @@ package judge
 
 import (
 	"fmt"
-	"runtime/debug"
 
 	cluster "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
@@ -53,7 +52,7 @@ func predict(sim *simulation.Simulation, c scenarios.Check) (results.Prediction,
 func predictCall(sim *simulation.Simulation, in simulation.Call) (p results.Prediction, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("simulation could not read the generated config: %v %s", r, debug.Stack())
+			err = fmt.Errorf("simulation could not read the generated config: %v", r)
 		}
 	}()
 	res := sim.Run(in)

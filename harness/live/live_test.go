@@ -54,12 +54,12 @@ func TestPhaseTurnsAPanicIntoTheStepsError(t *testing.T) {
 func TestKeptMessageSaysHowToRemove(t *testing.T) {
 	r := New(config.Config{RunID: "abcd1234"}, preflight.Report{Mode: preflight.ModeExisting}, scenarios.Builtin(), io.Discard)
 	assert.Equal(t, "objects labelled egress-conformance.io/run-id=abcd1234 kept; remove them with: make sweep RUN_ID=abcd1234, or by hand: "+
-		"kubectl delete rolebinding.rbac.authorization.k8s.io,role.rbac.authorization.k8s.io,secret,destinationrule.networking.istio.io,service,virtualservice.networking.istio.io,serviceentry.networking.istio.io,sidecar.networking.istio.io,namespaces -A -l egress-conformance.io/run-id=abcd1234",
+		"kubectl delete rolebinding.rbac.authorization.k8s.io,role.rbac.authorization.k8s.io,secret,service,destinationrule.networking.istio.io,gateway.networking.istio.io,virtualservice.networking.istio.io,serviceentry.networking.istio.io,sidecar.networking.istio.io,namespaces -A -l egress-conformance.io/run-id=abcd1234",
 		r.KeptMessage())
 	r.installedIstio = true
 	assert.Equal(t, "objects labelled egress-conformance.io/run-id=abcd1234 kept; remove them with: make sweep RUN_ID=abcd1234, or by hand: "+
 		"go tool helm uninstall istiod istio-base -n istio-system; "+
-		"then kubectl delete rolebinding.rbac.authorization.k8s.io,role.rbac.authorization.k8s.io,secret,destinationrule.networking.istio.io,service,virtualservice.networking.istio.io,serviceentry.networking.istio.io,sidecar.networking.istio.io,namespaces -A -l egress-conformance.io/run-id=abcd1234",
+		"then kubectl delete rolebinding.rbac.authorization.k8s.io,role.rbac.authorization.k8s.io,secret,service,destinationrule.networking.istio.io,gateway.networking.istio.io,virtualservice.networking.istio.io,serviceentry.networking.istio.io,sidecar.networking.istio.io,namespaces -A -l egress-conformance.io/run-id=abcd1234",
 		r.KeptMessage())
 	r.kind = &cluster.Kind{Name: "nightly"}
 	assert.Equal(t, `kind cluster "nightly" kept; remove it with: go tool kind delete cluster --name nightly`, r.KeptMessage())
@@ -109,7 +109,7 @@ func TestTeardownPlans(t *testing.T) {
 		return r
 	}
 	const (
-		fixtures   = "delete RoleBinding, Role, Secret, DestinationRule, Service, VirtualService, ServiceEntry, Sidecar labelled egress-conformance.io/run-id=abcd1234"
+		fixtures   = "delete RoleBinding, Role, Secret, Service, DestinationRule, Gateway, VirtualService, ServiceEntry, Sidecar labelled egress-conformance.io/run-id=abcd1234"
 		namespaces = "delete namespaces labelled egress-conformance.io/run-id=abcd1234"
 		helm       = "helm uninstall the releases labelled egress-conformance.io/run-id=abcd1234"
 	)
