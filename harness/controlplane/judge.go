@@ -96,7 +96,10 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 		}
 		hosts = append(hosts, gw.Host())
 	}
-	if err := apply.Scenario(ctx, res, s, apply.Options{RunID: runID, ClientImage: config.DefaultClientImage, CA: ca.CertPEM}); err != nil {
+	// The hermetic mode's hostAliases too, so that the API server validates
+	// the very pod spec the live tier creates (192.0.2.1 stands for the server).
+	aliases := workload.HostAliases([]string{"192.0.2.1"}, apply.Hosts(s))
+	if err := apply.Scenario(ctx, res, s, apply.Options{RunID: runID, ClientImage: config.DefaultClientImage, CA: ca.CertPEM, HostAliases: aliases}); err != nil {
 		return out, fmt.Errorf("setup: %v", err)
 	}
 	pod, err := injectedClient(ctx, res, s.Client.Namespace, ip)

@@ -231,7 +231,7 @@ func TestAgainstAPIServer(t *testing.T) {
 		r.Cfg.External, r.ca = config.ExternalHermetic, nil // the CA is made by the external host's setup
 		fakeKubelet(t, res, r.serverNamespace(), "10.244.0.8", "fd00:10:244::8")
 		catalog := []scenarios.Entry{{Scenario: r.scenario(t, "tetrate-https-egress")}}
-		require.NoError(t, r.setupExternalHost(ctx, cfg, Hosts(catalog)))
+		require.NoError(t, r.setupExternalHost(ctx, cfg, apply.Hosts(catalog[0].Scenario)))
 		assert.Equal(t, []string{"10.244.0.8", "fd00:10:244::8"}, r.serverIPs)
 		require.NoError(t, r.applyScenario(ctx, cfg, catalog[0].Scenario))
 		var pod corev1.Pod

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/yaml"
 
+	"istio-egress-conformance/harness/apply"
 	"istio-egress-conformance/harness/diagnostics"
 	"istio-egress-conformance/harness/workload"
 	"istio-egress-conformance/scenarios"
@@ -33,7 +34,7 @@ func (r *Run) collectDiagnostics(ctx context.Context, cfg *envconf.Config, s sce
 	}
 	src := &clusterSource{res: cfg.Client().Resources(), cs: cs, fixtures: fixtures}
 	target := diagnostics.Target{Scenario: s.Name, Namespace: s.Client.Namespace, Pod: workload.ClientPodName,
-		Container: workload.ClientContainer, Sidecar: workload.SidecarContainer, Hosts: Hosts([]scenarios.Entry{{Scenario: s}})}
+		Container: workload.ClientContainer, Sidecar: workload.SidecarContainer, Hosts: apply.Hosts(s)}
 	return diagnostics.Collect(ctx, filepath.Join(r.Cfg.Artifacts, "diagnostics"), target, src)
 }
 

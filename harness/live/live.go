@@ -123,6 +123,15 @@ func (r *Run) runnable() []scenarios.Entry {
 	return out
 }
 
+// runnableScenarios are the scenarios of runnable.
+func (r *Run) runnableScenarios() []scenarios.Scenario {
+	var ss []scenarios.Scenario
+	for _, e := range r.runnable() {
+		ss = append(ss, e.Scenario)
+	}
+	return ss
+}
+
 func withUniqueNamespaces(catalog []scenarios.Entry, runID string) []scenarios.Entry {
 	out := make([]scenarios.Entry, len(catalog))
 	for i, e := range catalog {

@@ -13,6 +13,7 @@ import (
 
 	"io"
 
+	"istio-egress-conformance/harness/apply"
 	"istio-egress-conformance/harness/cluster"
 	"istio-egress-conformance/harness/command"
 	"istio-egress-conformance/harness/config"
@@ -24,11 +25,11 @@ import (
 func TestHostsCoverURLsAndSNI(t *testing.T) {
 	seed, err := scenarios.BuiltinNamed("tetrate-https-egress")
 	require.NoError(t, err)
-	assert.Equal(t, []string{"www.tetrate.io", "tetrate.io"}, Hosts([]scenarios.Entry{{Scenario: seed}}),
+	assert.Equal(t, []string{"www.tetrate.io", "tetrate.io"}, apply.Hosts(seed),
 		"the hermetic certificate must cover the URL host and the DestinationRule's SNI")
 	hermetic := New(config.Config{External: config.ExternalHermetic}, preflight.Report{}, scenarios.Builtin(), io.Discard)
 	assert.Equal(t, []string{"www.google.com", "edition.cnn.com", "en.wikipedia.org", "de.wikipedia.org", "www.tetrate.io", "tetrate.io"},
-		Hosts(hermetic.runnable()), "a hermetic run serves the hosts of the scenarios it runs, not those that need the real ones")
+		apply.Hosts(hermetic.runnableScenarios()...), "a hermetic run serves the hosts of the scenarios it runs, not those that need the real ones")
 }
 
 func TestPhasePrintsWhatAndHowLong(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"testing"
 	"time"
 
@@ -25,30 +24,6 @@ import (
 	"istio-egress-conformance/harness/workload"
 	"istio-egress-conformance/scenarios"
 )
-
-// Hosts are the external host names the catalog's checks reach: the hermetic
-// server's certificate and the client pods' hostAliases cover them.
-func Hosts(catalog []scenarios.Entry) []string {
-	seen := map[string]bool{}
-	var hosts []string
-	for _, e := range catalog {
-		for _, c := range e.Scenario.Checks {
-			u, err := url.Parse(c.URL)
-			if err != nil || seen[u.Hostname()] {
-				continue
-			}
-			seen[u.Hostname()] = true
-			hosts = append(hosts, u.Hostname())
-		}
-		for _, sni := range sniOf(e.Scenario.Objects()) {
-			if !seen[sni] {
-				seen[sni] = true
-				hosts = append(hosts, sni)
-			}
-		}
-	}
-	return hosts
-}
 
 // Feature is one scenario: Setup creates the client namespace and pod and
 // applies the fixtures, one assessment per check, Teardown removes them.
@@ -153,7 +128,7 @@ func (r *Run) applyScenario(ctx context.Context, cfg *envconf.Config, s scenario
 	if r.ca != nil {
 		o.CA = r.ca.CertPEM
 	}
-	o.HostAliases = workload.HostAliases(r.serverIPs, Hosts([]scenarios.Entry{{Scenario: s}}))
+	o.HostAliases = workload.HostAliases(r.serverIPs, apply.Hosts(s))
 	return apply.Scenario(ctx, cfg.Client().Resources(), s, o)
 }
 
