@@ -8,6 +8,7 @@ import (
 
 	"istio-egress-conformance/harness/judge"
 	"istio-egress-conformance/harness/offline"
+	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/scenarios"
 )
 
@@ -25,8 +26,11 @@ func TestUniqueNamespacesKeepEveryOutcome(t *testing.T) {
 			require.NoError(t, err)
 			got, err := offline.Predict(renamed)
 			require.NoError(t, err)
-			assert.Equal(t, want, got)
 			for i, c := range renamed.Checks {
+				// Names where a rule sits may carry the namespace (a gateway's
+				// https.<port>.<server>.<gateway>.<namespace> route config); what
+				// the rule does may not change.
+				assert.Empty(t, results.Disagreements("renamed", got[i], "original", want[i]), "%s/%s", e.ID, c.Name)
 				assert.Empty(t, judge.Verify(c, got[i]), "%s/%s", e.ID, c.Name)
 			}
 		})

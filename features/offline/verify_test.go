@@ -130,11 +130,14 @@ func TestGatewayMadeAnswers(t *testing.T) {
 	throughGateway := func(sidecar, gateway time.Duration) results.Prediction {
 		p := meshRoute(sidecar)
 		g := meshRoute(gateway)
+		g.Listener, g.Headers = "0.0.0.0_80", &results.ResponseHeaders{ServerTransformation: "OVERWRITE", ServerName: "istio-envoy", UpstreamServiceTime: true}
 		p.Gateway = &g
 		return p
 	}
-	passthroughAtGateway := meshRoute(0)
-	passthroughAtGateway.Gateway = &results.Prediction{Route: contract.RoutePassthrough, Cluster: "outbound|443||h"}
+	tcpAtGateway := meshRoute(0) // a TLS PASSTHROUGH server: the gateway's TCP proxy, no HTTP connection manager
+	tcpAtGateway.Gateway = &results.Prediction{Listener: "0.0.0.0_443", Route: contract.RouteMesh, Cluster: "outbound|443||h"}
+	noListener := meshRoute(0)
+	noListener.Gateway = &results.Prediction{Route: results.RouteNone, Error: "no listener matched"}
 	cases := []struct {
 		name       string
 		expect     contract.Expect
@@ -147,8 +150,9 @@ func TestGatewayMadeAnswers(t *testing.T) {
 		{"no timeout at the gateway", gateway504, throughGateway(0, 0), "the egress gateway's route has no timeout (route or per try), so the gateway cannot time out"},
 		{"the gateway's timeout outlasts the host", gateway504, throughGateway(0, 2*time.Second), "the egress gateway's route timeout 2s is too long to fire before the host answers (assumed within 1s: set the check's hostDelay if the host is slower)"},
 		{"the sidecar times out first", gateway504, throughGateway(time.Millisecond, 5*time.Millisecond), "the sidecar's route timeout 1ms fires before the egress gateway's route timeout 5ms: the 504 is the sidecar's (from: envoy)"},
-		{"a passthrough gateway never answers", contract.Expect{From: contract.FromGateway}, passthroughAtGateway, "the egress gateway only proxies TCP on a passthrough route and never answers itself"},
-		{"another status from the gateway (its 404 for a host it has no route for)", contract.Expect{Status: 404, From: contract.FromGateway}, throughGateway(0, 0), ""},
+		{"equal timeouts: the sidecar's timer started first", gateway504, throughGateway(time.Millisecond, time.Millisecond), "the sidecar's route timeout 1ms fires before the egress gateway's route timeout 1ms: the 504 is the sidecar's (from: envoy)"},
+		{"a TCP proxy at the gateway never answers", contract.Expect{From: contract.FromGateway}, tcpAtGateway, "the egress gateway only proxies TCP for this request (no HTTP route of its own) and never answers itself"},
+		{"no listener at the gateway", contract.Expect{From: contract.FromGateway}, noListener, "no listener of the egress gateway takes the request: the gateway refuses it, and the sidecar answers"},
 		{"a 200 through a gateway whose timeout fires first", contract.Expect{Status: 200}, throughGateway(0, time.Millisecond), "the egress gateway's route timeout 1ms fires before any host can answer (needs 10ms or more)"},
 	}
 	for _, tc := range cases {

@@ -19,6 +19,7 @@ import (
 	"istio.io/istio/pilot/test/xdstest"
 	"istio.io/istio/pkg/adsc"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
@@ -34,18 +35,24 @@ func GatewayTemplateCommand(helm, istioModuleDir string, g egressgateway.Gateway
 	return append([]string{helm, "template", g.Name, istioModuleDir + "/" + egressgateway.Chart, "--namespace", g.Namespace}, egressgateway.Values()...)
 }
 
-// ensureGateway puts the egress gateway's Service and service account on the
-// API server for one scenario, labelled with owner (deleted with the
+// ensureGateway puts the egress gateway's namespace (when missing), Service
+// and service account on the API server for one scenario, labelled with owner (deleted with the
 // scenario, so that no other scenario's sidecar sees them): what istiod needs
 // of the chart's objects to route the sidecar to the gateway. The chart's Deployment
 // is left out: without a kubelet it runs no pod, and the gateway's proxy is
 // this tier's xDS client (GatewayNode).
 func ensureGateway(ctx context.Context, res *resources.Resources, g egressgateway.Gateway, owner map[string]string) error {
+	var objs []workload.Object
+	if err := res.Get(ctx, g.Namespace, "", &corev1.Namespace{}); apierrors.IsNotFound(err) {
+		objs = append(objs, workload.PlainNamespace(g.Namespace, owner))
+	} else if err != nil {
+		return fmt.Errorf("egress gateway %s: look for its namespace: %v", g, err)
+	}
 	svc := g.Service()
 	svc.Labels = labels.Merge(svc.Labels, owner)
 	sa := &corev1.ServiceAccount{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"},
 		ObjectMeta: metav1.ObjectMeta{Name: g.ServiceAccount(), Namespace: g.Namespace, Labels: owner}}
-	if err := apply.CreateAll(ctx, res, []workload.Object{sa, svc}); err != nil {
+	if err := apply.CreateAll(ctx, res, append(objs, sa, svc)); err != nil {
 		return fmt.Errorf("egress gateway %s: %v", g, err)
 	}
 	return nil
@@ -79,13 +86,15 @@ func gatewayIP(clientIP string) string {
 }
 
 // gatewayConfig connects to istiod as the egress gateway with Istio's delta
-// xDS client and returns the gateway's config once it holds a cluster for
-// every host and istiod has been quiet for quietPeriod. Not the state-of-the-
-// world client the sidecar uses: that one asks for routes named after a
-// listener's port ("80": pkg/adsc/adsc.go, handleLDS), a sidecar's naming,
-// where a gateway's routes are http.<port>; the delta client asks for the
-// routes each listener names (HandlerContext.RegisterDependency).
-func gatewayConfig(ctx context.Context, grpcAddr string, node adsc.Config, d *Istiod, hosts []string, within time.Duration) (*simulation.Simulation, error) {
+// xDS client and returns the gateway's config once it has listeners, every
+// route they name, and istiod has been quiet for quietPeriod. Not the
+// state-of-the-world client the sidecar uses: that one asks for routes named
+// after a listener's port ("80": pkg/adsc/adsc.go, handleLDS), a sidecar's
+// naming, where a gateway's routes are http.<port>; the delta client asks
+// for the routes each listener names (HandlerContext.RegisterDependency).
+// No host is waited for: a ServiceEntry exported to its own namespace only
+// never reaches the gateway.
+func gatewayConfig(ctx context.Context, grpcAddr string, node adsc.Config, d *Istiod, within time.Duration) (*simulation.Simulation, error) {
 	st := &deltaStore{listeners: map[string]*listener.Listener{}, clusters: map[string]*cluster.Cluster{}, routes: map[string]*route.RouteConfiguration{}, updated: make(chan struct{}, 1)}
 	c := adsc.NewDelta(grpcAddr, &adsc.DeltaADSConfig{Config: node},
 		adsc.Watch[*cluster.Cluster]("*"),
@@ -103,33 +112,33 @@ func gatewayConfig(ctx context.Context, grpcAddr string, node adsc.Config, d *Is
 			put(st, st.routes, name, r, e)
 		}),
 	)
+	// Cancelling the context ends the stream and Run, as in Istio's own
+	// tests of the delta client; Close would race with Run's dial.
 	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go c.Run(runCtx)
-	defer c.Close()
+	done := make(chan struct{})
+	go func() { defer close(done); c.Run(runCtx) }()
+	defer func() { cancel(); <-done }()
 	deadline := time.After(within)
+	quiet := (<-chan time.Time)(nil)
 	for {
 		if err := d.Err(); err != nil {
 			return nil, err
 		}
 		sim := st.snapshot()
-		if has, _ := hasClusters(sim, hosts); has && len(rdsNamesAll(sim)) == len(sim.Routes) {
-			select {
-			case <-st.updated:
-				continue // a push came in: wait for quiet again
-			case <-time.After(quietPeriod):
-				return st.snapshot(), nil
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
+		if quiet == nil && len(sim.Listeners) > 0 && len(rdsNamesAll(sim)) == len(sim.Routes) {
+			quiet = time.After(quietPeriod)
 		}
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
+		case <-done:
+			return nil, fmt.Errorf("the xDS stream to istiod closed")
 		case <-deadline:
-			_, missing := hasClusters(sim, hosts)
-			return nil, fmt.Errorf("config never converged within %s: %d of the %d routes its listeners name, no cluster for %v", within, len(sim.Routes), len(rdsNamesAll(sim)), missing)
+			return nil, fmt.Errorf("config never converged within %s: %d listeners, %d of the %d routes they name", within, len(sim.Listeners), len(sim.Routes), len(rdsNamesAll(sim)))
+		case <-quiet:
+			return st.snapshot(), nil
 		case <-st.updated:
+			quiet = nil // a push came in: wait for quiet again
 		case <-time.After(20 * time.Millisecond):
 		}
 	}

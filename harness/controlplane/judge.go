@@ -84,7 +84,9 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 	res := cfg.Client().Resources()
 	defer func() {
 		if err != nil { // the next scenario's sidecar must not see this one's objects
-			_ = removeScenario(context.WithoutCancel(ctx), res, s, runID)
+			if cleanup := removeScenario(context.WithoutCancel(ctx), res, s, runID); cleanup != nil {
+				err = fmt.Errorf("%v; and removing the scenario's objects: %v", err, cleanup)
+			}
 		}
 	}()
 	start := time.Now()
@@ -125,7 +127,7 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 		return out, err
 	}
 	if hasGateway {
-		if err := m.judgeGatewayHops(ctx, gw, gatewayIP(ip), s, hosts, out.Predictions); err != nil {
+		if err := m.judgeGatewayHops(ctx, gw, gatewayIP(ip), s, out.Predictions); err != nil {
 			return out, err
 		}
 	}
@@ -151,24 +153,22 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 // removeScenario deletes the scenario's fixtures, and its egress gateway's
 // Service and service account, by the run's and the scenario's labels.
 func removeScenario(ctx context.Context, res *resources.Resources, s scenarios.Scenario, runID string) error {
-	if err := apply.DeleteFixtures(ctx, res, s, runID); err != nil {
-		return err
+	err := apply.DeleteFixtures(ctx, res, s, runID)
+	if _, ok := egressgateway.Of(s); ok {
+		err = errors.Join(err, apply.DeleteKinds(ctx, res, []schema.GroupVersionKind{{Version: "v1", Kind: "Service"}, {Version: "v1", Kind: "ServiceAccount"}}, apply.Selector(runID, s.Name)))
 	}
-	if _, ok := egressgateway.Of(s); !ok {
-		return nil
-	}
-	return apply.DeleteKinds(ctx, res, []schema.GroupVersionKind{{Version: "v1", Kind: "Service"}, {Version: "v1", Kind: "ServiceAccount"}}, apply.Selector(runID, s.Name))
+	return err
 }
 
 // judgeGatewayHops connects as the scenario's egress gateway and predicts
 // the gateway's hop of every check that reaches it, from the config istiod
 // serves the gateway.
-func (m *Mesh) judgeGatewayHops(ctx context.Context, g egressgateway.Gateway, ip string, s scenarios.Scenario, hosts []string, predictions []results.Prediction) error {
+func (m *Mesh) judgeGatewayHops(ctx context.Context, g egressgateway.Gateway, ip string, s scenarios.Scenario, predictions []results.Prediction) error {
 	node, err := GatewayNode(g, ip, config.DefaultIstioVersion)
 	if err != nil {
 		return err
 	}
-	sim, err := gatewayConfig(ctx, fmt.Sprintf("127.0.0.1:%d", m.Istiod.Ports.GRPC), node, m.Istiod, hosts, ConvergeWithin)
+	sim, err := gatewayConfig(ctx, fmt.Sprintf("127.0.0.1:%d", m.Istiod.Ports.GRPC), node, m.Istiod, ConvergeWithin)
 	if err != nil {
 		return fmt.Errorf("egress gateway %s: %v", g, err)
 	}

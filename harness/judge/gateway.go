@@ -48,7 +48,10 @@ func GatewayHops(gw *simulation.Simulation, gatewayHost string, checks []scenari
 // when the sidecar does not send the request to the gateway.
 func gatewayCall(c scenarios.Check, p results.Prediction, gatewayHost string) (simulation.Call, bool, error) {
 	parts := strings.Split(p.Cluster, "|")
-	if p.Route != contract.RouteMesh || len(parts) != 4 || parts[3] != gatewayHost {
+	// A route to a cluster the sidecar does not have (a subset no visible
+	// DestinationRule defines, a port the Service lacks) ends at the sidecar,
+	// which answers 503 itself: the prediction then carries no TLS mode.
+	if p.Route != contract.RouteMesh || len(parts) != 4 || parts[3] != gatewayHost || p.TLSMode == "" {
 		return simulation.Call{}, false, nil
 	}
 	port, err := strconv.Atoi(parts[1])
@@ -60,9 +63,11 @@ func gatewayCall(c scenarios.Check, p results.Prediction, gatewayHost string) (s
 		return simulation.Call{}, false, err
 	}
 	in.Address, in.Port, in.CallMode = gatewayAddress, port, simulation.CallModeGateway
+	// The gateway matches a TLS connection's filter chain by its SNI (the
+	// Server's hosts); Istio's simulation fills in the SNI of plain TLS only.
 	switch p.TLSMode {
 	case contract.TLSIstioMutual:
-		in.TLS = simulation.MTLS
+		in.TLS, in.Sni = simulation.MTLS, p.SNI
 	case contract.TLSSimple, contract.TLSMutual:
 		in.TLS, in.Sni = simulation.TLS, p.SNI
 	}

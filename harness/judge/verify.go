@@ -166,8 +166,10 @@ func gatewayFeasibility(c scenarios.Check, p results.Prediction) []Mismatch {
 	switch {
 	case g == nil:
 		return infeasible("the sidecar does not send the request to the scenario's egress gateway")
-	case g.Route == contract.RoutePassthrough:
-		return infeasible("the egress gateway only proxies TCP on a passthrough route and never answers itself")
+	case g.Listener == "":
+		return infeasible("no listener of the egress gateway takes the request: the gateway refuses it, and the sidecar answers")
+	case g.Headers == nil || g.Route == contract.RoutePassthrough:
+		return infeasible("the egress gateway only proxies TCP for this request (no HTTP route of its own) and never answers itself")
 	case c.Expect.Status != 504 || g.Route != contract.RouteMesh:
 		return nil
 	}
@@ -178,7 +180,8 @@ func gatewayFeasibility(c scenarios.Check, p results.Prediction) []Mismatch {
 		return infeasible("the egress gateway's route has no timeout (route or per try), so the gateway cannot time out")
 	case gf >= c.AnswerDelay():
 		return infeasible(fmt.Sprintf("the egress gateway's %s %s is too long to fire before the host answers (%s)", gwhich, gf, hostDelayText(c)))
-	case sf > 0 && sf < gf:
+	case sf > 0 && sf <= gf:
+		// The sidecar's timer starts first: on equal timeouts it fires first.
 		return infeasible(fmt.Sprintf("the sidecar's %s %s fires before the egress gateway's %s %s: the 504 is the sidecar's (from: envoy)", swhich, sf, gwhich, gf))
 	}
 	return nil
