@@ -30,9 +30,34 @@ func Hosts(ss ...scenarios.Scenario) []string {
 				continue
 			}
 			if dr, ok := o.Istio.Spec.(*networking.DestinationRule); ok {
-				add(dr.GetTrafficPolicy().GetTls().GetSni())
+				for _, sni := range originatedSNIs(dr) {
+					add(sni)
+				}
 			}
 		}
 	}
 	return hosts
+}
+
+// originatedSNIs are the SNI names a DestinationRule originates TLS with, for
+// all ports, per port, and per subset; Istio's own mTLS (ISTIO_MUTUAL) names
+// no external host.
+func originatedSNIs(dr *networking.DestinationRule) []string {
+	policies := []*networking.TrafficPolicy{dr.GetTrafficPolicy()}
+	for _, ss := range dr.GetSubsets() {
+		policies = append(policies, ss.GetTrafficPolicy())
+	}
+	var out []string
+	for _, p := range policies {
+		tls := []*networking.ClientTLSSettings{p.GetTls()}
+		for _, pl := range p.GetPortLevelSettings() {
+			tls = append(tls, pl.GetTls())
+		}
+		for _, t := range tls {
+			if t.GetSni() != "" && t.GetMode() != networking.ClientTLSSettings_ISTIO_MUTUAL {
+				out = append(out, t.GetSni())
+			}
+		}
+	}
+	return out
 }
