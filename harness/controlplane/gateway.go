@@ -3,6 +3,7 @@ package controlplane
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -32,15 +33,15 @@ import (
 // GatewayTemplateCommand renders the pinned module's gateway chart as the live
 // tier installs an egress gateway: release name, namespace, egressgateway.Values.
 func GatewayTemplateCommand(helm, istioModuleDir string, g egressgateway.Gateway) []string {
-	return append([]string{helm, "template", g.Name, istioModuleDir + "/" + egressgateway.Chart, "--namespace", g.Namespace}, egressgateway.Values()...)
+	return append([]string{helm, "template", g.Name, filepath.Join(istioModuleDir, egressgateway.Chart), "--namespace", g.Namespace}, egressgateway.Values()...)
 }
 
 // ensureGateway puts the egress gateway's namespace (when missing), Service
-// and service account on the API server for one scenario, labelled with owner (deleted with the
-// scenario, so that no other scenario's sidecar sees them): what istiod needs
-// of the chart's objects to route the sidecar to the gateway. The chart's Deployment
-// is left out: without a kubelet it runs no pod, and the gateway's proxy is
-// this tier's xDS client (GatewayNode).
+// and service account on the API server for one scenario, labelled with
+// owner (deleted with the scenario, so that no other scenario's sidecar sees
+// them): what istiod needs of the chart's objects to route the sidecar to the
+// gateway. The chart's Deployment is left out: without a kubelet it runs no
+// pod, and the gateway's proxy is this tier's xDS client (GatewayNode).
 func ensureGateway(ctx context.Context, res *resources.Resources, g egressgateway.Gateway, owner map[string]string) error {
 	var objs []workload.Object
 	if err := res.Get(ctx, g.Namespace, "", &corev1.Namespace{}); apierrors.IsNotFound(err) {
