@@ -165,13 +165,15 @@ func TestWarmingClusterIsNamed(t *testing.T) {
 	assert.Contains(t, problems, `Envoy rejected listener 0.0.0.0_80: "duplicate domain"`)
 }
 
-func TestPendingOfReadsWarmingAndRejected(t *testing.T) {
+func TestPendingReadsWarmingAndRejected(t *testing.T) {
 	dump, err := protomarshal.Marshal(&admin.ConfigDump{Configs: []*anypb.Any{
 		protoconv.MessageToAny(&admin.ClustersConfigDump{DynamicWarmingClusters: []*admin.ClustersConfigDump_DynamicCluster{{Cluster: protoconv.MessageToAny(&cluster.Cluster{Name: seedCluster})}}}),
 		protoconv.MessageToAny(&admin.ListenersConfigDump{DynamicListeners: []*admin.ListenersConfigDump_DynamicListener{{Name: "0.0.0.0_80", ErrorState: &admin.UpdateFailureState{Details: "bad\nthing"}}}}),
 	}})
 	require.NoError(t, err)
-	p, err := judge.PendingOf(dump)
+	parsed, err := judge.ParseConfigDump(dump)
+	require.NoError(t, err)
+	p, err := parsed.Pending()
 	require.NoError(t, err)
 	assert.Equal(t, judge.Pending{Warming: []string{seedCluster}, Rejected: []string{`listener 0.0.0.0_80: "bad\nthing"`}}, p, "Envoy's reason quoted: one line")
 }

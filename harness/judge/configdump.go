@@ -15,20 +15,40 @@ import (
 	"istio.io/istio/pkg/util/protomarshal"
 )
 
-// FromConfigDump reads an Envoy config dump (the admin endpoint's
-// /config_dump, as `pilot-agent request GET config_dump` prints it in the
-// istio-proxy container) into the input of Istio's simulation: the listeners,
-// clusters and route configurations Envoy holds, static and dynamic (active
-// ones only: a draining listener serves no new request). It reads with
-// istioctl's own reader (istioctl/pkg/util/configdump, what `istioctl
-// proxy-config` uses), which skips types this build does not know instead of
-// failing, as istioctl does for a newer Envoy. A dump without a listener or a
-// cluster is an error: it is not a running proxy's.
-func FromConfigDump(dump []byte) (*simulation.Simulation, error) {
-	var w configdump.Wrapper
-	if err := w.UnmarshalJSON(dump); err != nil {
+// ParsedDump is an Envoy config dump (the admin endpoint's /config_dump, as
+// `pilot-agent request GET config_dump` prints it in the istio-proxy
+// container), parsed once with istioctl's own reader
+// (istioctl/pkg/util/configdump, what `istioctl proxy-config` uses), which
+// skips types this build does not know instead of failing, as istioctl does
+// for a newer Envoy.
+type ParsedDump struct {
+	w configdump.Wrapper
+}
+
+// ParseConfigDump parses a config dump; it fails only on what is not Envoy's JSON.
+func ParseConfigDump(dump []byte) (*ParsedDump, error) {
+	d := &ParsedDump{}
+	if err := d.w.UnmarshalJSON(dump); err != nil {
 		return nil, fmt.Errorf("config dump: not Envoy's JSON: %v", err)
 	}
+	return d, nil
+}
+
+// FromConfigDump parses a config dump and reads it as Simulation does.
+func FromConfigDump(dump []byte) (*simulation.Simulation, error) {
+	d, err := ParseConfigDump(dump)
+	if err != nil {
+		return nil, err
+	}
+	return d.Simulation()
+}
+
+// Simulation is the input of Istio's simulation the dump holds: the
+// listeners, clusters and route configurations Envoy holds, static and
+// dynamic (active ones only: a draining listener serves no new request). A
+// dump without a listener or a cluster is an error: it is not a running proxy's.
+func (d *ParsedDump) Simulation() (*simulation.Simulation, error) {
+	w := &d.w
 	var listeners, clusters, routes []*anypb.Any
 	if ld, err := w.GetListenerConfigDump(); err == nil {
 		for _, l := range ld.GetStaticListeners() {
@@ -100,13 +120,10 @@ type Pending struct {
 	Rejected []string
 }
 
-// PendingOf reads the warming clusters and the rejected resources of a
-// config dump, which FromConfigDump leaves out.
-func PendingOf(dump []byte) (Pending, error) {
-	var w configdump.Wrapper
-	if err := w.UnmarshalJSON(dump); err != nil {
-		return Pending{}, fmt.Errorf("config dump: not Envoy's JSON: %v", err)
-	}
+// Pending reads the warming clusters and the rejected resources of the dump,
+// which Simulation leaves out.
+func (d *ParsedDump) Pending() (Pending, error) {
+	w := &d.w
 	var p Pending
 	if cd, err := w.GetClusterConfigDump(); err == nil {
 		for _, c := range cd.GetDynamicWarmingClusters() {

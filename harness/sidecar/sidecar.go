@@ -57,11 +57,15 @@ func ExecReader(res *resources.Resources) Reader {
 		if err != nil {
 			return View{}, err
 		}
-		sim, err := judge.FromConfigDump(dump)
+		parsed, err := judge.ParseConfigDump(dump)
 		if err != nil {
 			return View{}, err
 		}
-		pending, err := judge.PendingOf(dump)
+		sim, err := parsed.Simulation()
+		if err != nil {
+			return View{}, err
+		}
+		pending, err := parsed.Pending()
 		if err != nil {
 			return View{}, err
 		}
