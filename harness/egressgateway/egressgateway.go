@@ -1,9 +1,11 @@
 // Package egressgateway is the egress gateway a scenario names, as Istio's
 // gateway Helm chart (manifests/charts/gateway) makes it with the values every
-// tier uses: the labels its pods carry (which a Gateway's selector matches),
-// its Service (which the sidecar's route to the gateway names) and the
-// values the live tier installs it with. The control-plane tier renders the
-// pinned module's chart and checks that it still makes these.
+// tier uses, or as istiod's deployment controller makes it for a Gateway API
+// Gateway of class istio: the labels its pods carry (which a Gateway's
+// selector matches), its Service (which the sidecar's route to the gateway
+// names) and the values the live tier installs the chart with. The
+// control-plane tier renders the pinned module's chart, and reads what istiod
+// deploys, and checks that they still make these.
 package egressgateway
 
 import (
@@ -11,6 +13,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	gatewayapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
@@ -24,15 +27,35 @@ const (
 	ChartName = "gateway"
 )
 
-// Gateway is one egress gateway: the chart's release name in a namespace.
+// Gateway is one egress gateway: the chart's release name in a namespace,
+// or a Gateway API Gateway of the scenario's fixtures.
 type Gateway struct {
 	Namespace, Name string
+	// API is the Gateway API Gateway istiod deploys this gateway for; nil
+	// for the chart's.
+	API *gatewayapiv1.Gateway
+}
+
+// Managed tells whether istiod deploys this gateway (a Gateway API Gateway)
+// rather than the harness installing the chart.
+func (g Gateway) Managed() bool {
+	return g.API != nil
+}
+
+// ServiceName is the gateway's Service and workload name: the release name,
+// or <name>-<class> (cnn-egress-gateway-istio) for a Gateway API Gateway
+// (Istio pilot/pkg/config/kube/gatewaycommon/gateway_utils.go, GetDefaultName).
+func (g Gateway) ServiceName() string {
+	if g.Managed() {
+		return g.Name + "-" + string(g.API.Spec.GatewayClassName)
+	}
+	return g.Name
 }
 
 // Host is the gateway Service's in-cluster name, the host of the sidecar's
 // cluster for it (outbound|<port>||<host>).
 func (g Gateway) Host() string {
-	return fmt.Sprintf("%s.%s.svc.cluster.local", g.Name, g.Namespace)
+	return fmt.Sprintf("%s.%s.svc.cluster.local", g.ServiceName(), g.Namespace)
 }
 
 // String is namespace/name.
@@ -45,23 +68,35 @@ func (g Gateway) String() string {
 // release istio-egressgateway carries the istio: egressgateway that Istio's
 // egress tasks select on.
 func (g Gateway) SelectorLabels() map[string]string {
+	if g.Managed() {
+		return map[string]string{gatewayNameLabel: g.Name}
+	}
 	return map[string]string{"app": g.Name, "istio": strings.TrimPrefix(g.Name, "istio-")}
 }
 
-// PodLabels are the labels of the chart's gateway pods (templates/deployment.yaml)
-// that workload and Gateway selectors see. There is no
+// PodLabels are the labels of the gateway's pods that workload and Gateway
+// selectors see: the chart's (templates/deployment.yaml) or the deployment
+// controller's (istio-discovery chart files/kube-gateway.yaml). Neither has
 // security.istio.io/tlsMode: the sidecar's auto-mTLS sends plain text to them.
 func (g Gateway) PodLabels() map[string]string {
+	if g.Managed() {
+		return map[string]string{
+			gatewayNameLabel: g.Name, "gateway.networking.k8s.io/gateway-class-name": string(g.API.Spec.GatewayClassName),
+			"gateway.istio.io/managed": "istio.io-gateway-controller", "sidecar.istio.io/inject": "false",
+			"service.istio.io/canonical-name": g.ServiceName(), "service.istio.io/canonical-revision": "latest",
+		}
+	}
 	l := g.SelectorLabels()
 	l["sidecar.istio.io/inject"] = "true"
 	l["app.kubernetes.io/name"] = g.Name
 	return l
 }
 
-// ServiceAccount is the pods' service account (gateway.serviceAccountName:
-// the release name).
+// ServiceAccount is the pods' service account: the chart's
+// gateway.serviceAccountName (the release name), or the deployment
+// controller's (the Service's name).
 func (g Gateway) ServiceAccount() string {
-	return g.Name
+	return g.ServiceName()
 }
 
 // Values are the chart values every tier uses: a ClusterIP Service (the
@@ -71,25 +106,37 @@ func Values() []string {
 	return []string{"--set", "service.type=ClusterIP"}
 }
 
-// Service is the gateway's Service as the chart renders it with Values: the
-// ports of values.yaml service.ports, each to the same target port.
+// Service is the gateway's Service: as the chart renders it with Values
+// (the ports of values.yaml service.ports, each to the same target port), or
+// as the deployment controller makes it (managedPorts).
 func (g Gateway) Service() *corev1.Service {
 	port := func(name string, n int32) corev1.ServicePort {
 		return corev1.ServicePort{Name: name, Port: n, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromInt32(n)}
 	}
+	ports := []corev1.ServicePort{port("status-port", 15021), port("http2", 80), port("https", 443)}
+	if g.Managed() {
+		ports = g.managedPorts()
+	}
 	return &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-		ObjectMeta: metav1.ObjectMeta{Name: g.Name, Namespace: g.Namespace, Labels: g.SelectorLabels()},
+		ObjectMeta: metav1.ObjectMeta{Name: g.ServiceName(), Namespace: g.Namespace, Labels: g.SelectorLabels()},
 		Spec: corev1.ServiceSpec{
 			Type:     corev1.ServiceTypeClusterIP,
 			Selector: g.SelectorLabels(),
-			Ports:    []corev1.ServicePort{port("status-port", 15021), port("http2", 80), port("https", 443)},
+			Ports:    ports,
 		},
 	}
 }
 
-// Of is the scenario's egress gateway, when it names one.
+// Of is the scenario's egress gateway, when it names one: the Gateway API
+// Gateway of that namespace and name in its fixtures, or else the chart's.
 func Of(s scenarios.Scenario) (Gateway, bool) {
 	ns, name, ok := s.Gateway()
-	return Gateway{Namespace: ns, Name: name}, ok
+	g := Gateway{Namespace: ns, Name: name}
+	for _, o := range s.Objects() {
+		if gw, isGateway := o.Object.(*gatewayapiv1.Gateway); isGateway && gw.Namespace == ns && gw.Name == name {
+			g.API = gw
+		}
+	}
+	return g, ok
 }

@@ -18,9 +18,11 @@ import (
 	istiolog "istio.io/istio/pkg/log"
 	"istio.io/istio/pkg/test"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/egressgateway"
+	"istio-egress-conformance/harness/fixture"
 	"istio-egress-conformance/harness/judge"
 	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/harness/workload"
@@ -154,20 +156,38 @@ func meshConfig() *meshconfig.MeshConfig {
 const gatewayClusterIP = "10.96.0.200"
 
 // kubernetesObjects are the scenario's Kubernetes objects, as istiod would
-// read them from the API server: the fixtures', and the egress gateway's
-// Service the chart makes.
+// read them from the API server: the fixtures' (Gateway API kinds
+// included), and the egress gateway's Service, which the chart or istiod's
+// deployment controller makes. With Gateway API objects, the ServiceEntries
+// too: Istio's gateway controller reads a route's ServiceEntry parent from
+// its own informer, not from the config store (pilot/pkg/config/kube/gateway/
+// controller.go, Inputs.ServiceEntries; pilot/pkg/networking/core/
+// sidecar_simulation_test.go TestSidecarRoutes gives its objects to both).
 func kubernetesObjects(s scenarios.Scenario) []runtime.Object {
 	var out []runtime.Object
+	gatewayAPI := false
+	for _, o := range s.Objects() {
+		gatewayAPI = gatewayAPI || fixture.IsGatewayAPI(o.Object.GetObjectKind().GroupVersionKind())
+	}
 	if g, ok := egressgateway.Of(s); ok {
 		svc := g.Service()
 		// An API server gives the Service a cluster IP; without one Istio
 		// would read it as headless and give the sidecar wildcard listeners
 		// for its ports.
 		svc.Spec.ClusterIP = gatewayClusterIP
+		// Nor does Istio's fake client default a port's targetPort to its port
+		// as the API server does (k8s.io/kubernetes pkg/apis/core/v1
+		// defaults.go, SetDefaults_Service); istiod's deployment controller
+		// leaves it out, and a gateway's listener port is its targetPort.
+		for i, p := range svc.Spec.Ports {
+			if p.TargetPort.IntVal == 0 && p.TargetPort.StrVal == "" {
+				svc.Spec.Ports[i].TargetPort = intstr.FromInt32(p.Port)
+			}
+		}
 		out = append(out, svc)
 	}
 	for _, o := range s.Objects() {
-		if o.Istio == nil {
+		if o.Istio == nil || gatewayAPI && o.Istio.GroupVersionKind.Kind == "ServiceEntry" {
 			out = append(out, o.Object)
 		}
 	}
