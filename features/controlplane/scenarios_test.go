@@ -41,7 +41,10 @@ func TestScenarios(t *testing.T) {
 				t.Fatalf("scenario %s: %v", entry.ID, err)
 			}
 			setEnvironment("injectedProxyImage", out.ProxyImage)
-			if _, ok := egressgateway.Of(out.Scenario); ok {
+			if g, ok := egressgateway.Of(out.Scenario); ok && g.Managed() {
+				setEnvironment("gatewayAPIGateway", "deployed by istiod from "+filepath.Join(filepath.Base(shared.opts.IstioModuleDir), egressgateway.ManagedTemplate))
+				setEnvironment("gatewayAPIGatewayImage", out.GatewayImage)
+			} else if ok {
 				// The chart's gateway pods say image: auto; the injection webhook
 				// fills in the proxy image with Istio's gateway template.
 				setEnvironment("egressGatewayChart", filepath.Join(filepath.Base(shared.opts.IstioModuleDir), egressgateway.Chart)+" "+strings.Join(egressgateway.Values(), " "))

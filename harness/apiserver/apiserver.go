@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -42,7 +43,8 @@ func Start(t *testing.T) Server {
 
 // Launch starts kube-apiserver and etcd from KUBEBUILDER_ASSETS or the
 // repository's bin/ (make envtest-bins), each under a parent-death signal, and
-// installs Istio's CRDs from the pinned istio.io/istio module. The caller
+// installs Istio's CRDs from the pinned istio.io/istio module and the Gateway
+// API's from the sigs.k8s.io/gateway-api module it pins. The caller
 // stops it; if the caller dies first, the kernel kills both.
 func Launch() (Server, error) {
 	root, err := goOutput("env", "GOMOD")
@@ -72,10 +74,15 @@ func Launch() (Server, error) {
 		srv.Stop()
 		return Server{}, err
 	}
-	crds := filepath.Join(istioDir, "manifests", "charts", "base", "files", "crd-all.gen.yaml")
+	gatewayAPI, err := GatewayAPICRDs()
+	if err != nil {
+		srv.Stop()
+		return Server{}, err
+	}
+	crds := append([]string{filepath.Join(istioDir, "manifests", "charts", "base", "files", "crd-all.gen.yaml")}, gatewayAPI...)
 	env := &envtest.Environment{
 		BinaryAssetsDirectory: launchers,
-		CRDInstallOptions:     envtest.CRDInstallOptions{Paths: []string{crds}, ErrorIfPathMissing: true},
+		CRDInstallOptions:     envtest.CRDInstallOptions{Paths: crds, ErrorIfPathMissing: true},
 	}
 	restCfg, err := env.Start()
 	if err != nil {
@@ -125,4 +132,27 @@ func goOutput(args ...string) (string, error) {
 		return "", fmt.Errorf("go %s: %v", strings.Join(args, " "), err)
 	}
 	return strings.TrimSpace(string(out)), nil
+}
+
+// GatewayAPICRDs are the CRD files of the Gateway API release Istio pins
+// (sigs.k8s.io/gateway-api in its go.mod), experimental channel: what
+// istio.io's Gateway API egress tests install (tests/util/gateway-api.sh,
+// install_gateway_api_crds), TLSRoute included. Each carries the
+// gateway.networking.k8s.io/bundle-version annotation istiod needs before it
+// watches TLSRoute (pkg/config/schema/gatewayapi/minimumversions.go). The
+// folder's ValidatingAdmissionPolicy (_vap_) is no CRD and is left out.
+func GatewayAPICRDs() ([]string, error) {
+	dir, err := goOutput("list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/gateway-api")
+	if err != nil {
+		return nil, err
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "config", "crd", "experimental", "gateway.networking.k8s.io_*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	files = slices.DeleteFunc(files, func(f string) bool { return strings.Contains(filepath.Base(f), "_vap_") })
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no Gateway API CRDs in %s/config/crd/experimental: expected the sigs.k8s.io/gateway-api module's files (go mod download sigs.k8s.io/gateway-api)", dir)
+	}
+	return files, nil
 }

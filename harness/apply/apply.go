@@ -13,8 +13,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
+	gatewayapischeme "sigs.k8s.io/gateway-api/pkg/client/clientset/versioned/scheme"
 
 	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/workload"
@@ -22,10 +24,12 @@ import (
 )
 
 func init() {
-	// e2e-framework's klient decodes with client-go's scheme; Istio's kinds join it
-	// so that fixtures apply as typed objects.
-	if err := istioscheme.AddToScheme(scheme.Scheme); err != nil {
-		panic(err)
+	// e2e-framework's klient decodes with client-go's scheme; Istio's and the
+	// Gateway API's kinds join it so that fixtures apply as typed objects.
+	for _, add := range []func(*runtime.Scheme) error{istioscheme.AddToScheme, gatewayapischeme.AddToScheme} {
+		if err := add(scheme.Scheme); err != nil {
+			panic(err)
+		}
 	}
 }
 

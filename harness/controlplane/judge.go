@@ -37,6 +37,10 @@ type Outcome struct {
 	Scenario scenarios.Scenario
 	// Predictions are one per check, from the served config.
 	Predictions []results.Prediction
+	// GatewayImage is the proxy image istiod deployed a Gateway API
+	// gateway with; empty for the chart's gateway (its pods get the
+	// injected ProxyImage).
+	GatewayImage string
 	// ProxyImage and NativeSidecar describe the injected sidecar.
 	ProxyImage    string
 	NativeSidecar bool
@@ -92,7 +96,7 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 	start := time.Now()
 	hosts := serviceEntryHosts(s)
 	gw, hasGateway := egressgateway.Of(s)
-	if hasGateway {
+	if hasGateway && !gw.Managed() {
 		if err := ensureGateway(ctx, res, gw, apply.Owner(runID, s.Name)); err != nil {
 			return out, err
 		}
@@ -126,6 +130,11 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 	if out.Predictions, err = judge.FromSimulation(sim, s.Checks); err != nil {
 		return out, err
 	}
+	if hasGateway && gw.Managed() {
+		if out.GatewayImage, err = checkManaged(ctx, res, gw, ConvergeWithin); err != nil {
+			return out, err
+		}
+	}
 	if hasGateway {
 		if err := m.judgeGatewayHops(ctx, gw, gatewayIP(ip), s, out.Predictions); err != nil {
 			return out, err
@@ -151,10 +160,13 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 }
 
 // removeScenario deletes the scenario's fixtures, and its egress gateway's
-// Service and service account, by the run's and the scenario's labels.
+// Service and service account, by the run's and the scenario's labels; or
+// what istiod deployed for its Gateway API Gateway.
 func removeScenario(ctx context.Context, res *resources.Resources, s scenarios.Scenario, runID string) error {
 	err := apply.DeleteFixtures(ctx, res, s, runID)
-	if _, ok := egressgateway.Of(s); ok {
+	if g, ok := egressgateway.Of(s); ok && g.Managed() {
+		err = errors.Join(err, removeManaged(ctx, res, g, ConvergeWithin))
+	} else if ok {
 		err = errors.Join(err, apply.DeleteKinds(ctx, res, []schema.GroupVersionKind{{Version: "v1", Kind: "Service"}, {Version: "v1", Kind: "ServiceAccount"}}, apply.Selector(runID, s.Name)))
 	}
 	return err

@@ -27,6 +27,10 @@ const (
 	ChartName = "gateway"
 )
 
+// ManagedTemplate is the template istiod's deployment controller renders for
+// a Gateway API Gateway, in the istio.io/istio module.
+const ManagedTemplate = "manifests/charts/istio-control/istio-discovery/files/kube-gateway.yaml"
+
 // Gateway is one egress gateway: the chart's release name in a namespace,
 // or a Gateway API Gateway of the scenario's fixtures.
 type Gateway struct {
