@@ -9,11 +9,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"istio-egress-conformance/harness/istio"
 	"sigs.k8s.io/e2e-framework/klient"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 )
@@ -74,7 +75,7 @@ func Launch() (Server, error) {
 		srv.Stop()
 		return Server{}, err
 	}
-	gatewayAPI, err := GatewayAPICRDs()
+	gatewayAPI, err := istio.GatewayAPICRDs()
 	if err != nil {
 		srv.Stop()
 		return Server{}, err
@@ -132,27 +133,4 @@ func goOutput(args ...string) (string, error) {
 		return "", fmt.Errorf("go %s: %v", strings.Join(args, " "), err)
 	}
 	return strings.TrimSpace(string(out)), nil
-}
-
-// GatewayAPICRDs are the CRD files of the Gateway API release Istio pins
-// (sigs.k8s.io/gateway-api in its go.mod), experimental channel: what
-// istio.io's Gateway API egress tests install (tests/util/gateway-api.sh,
-// install_gateway_api_crds), TLSRoute included. Each carries the
-// gateway.networking.k8s.io/bundle-version annotation istiod needs before it
-// watches TLSRoute (pkg/config/schema/gatewayapi/minimumversions.go). The
-// folder's ValidatingAdmissionPolicy (_vap_) is no CRD and is left out.
-func GatewayAPICRDs() ([]string, error) {
-	dir, err := goOutput("list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/gateway-api")
-	if err != nil {
-		return nil, err
-	}
-	files, err := filepath.Glob(filepath.Join(dir, "config", "crd", "experimental", "gateway.networking.k8s.io_*.yaml"))
-	if err != nil {
-		return nil, err
-	}
-	files = slices.DeleteFunc(files, func(f string) bool { return strings.Contains(filepath.Base(f), "_vap_") })
-	if len(files) == 0 {
-		return nil, fmt.Errorf("no Gateway API CRDs in %s/config/crd/experimental: expected the sigs.k8s.io/gateway-api module's files (go mod download sigs.k8s.io/gateway-api)", dir)
-	}
-	return files, nil
 }

@@ -13,9 +13,9 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	gatewayapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	gatewayapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"istio-egress-conformance/scenarios"
 )

@@ -1,15 +1,18 @@
-// Package istio installs Istio from its Helm charts (base, istiod) with the
-// pinned helm, waits for istiod, and removes only what the run installed.
+// Package istio installs Istio from its Helm charts (base, istiod, and the
+// gateway chart for egress gateways) with the pinned helm, and removes only
+// the releases the run installed.
 package istio
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 
 	"istio-egress-conformance/harness/command"
 	"istio-egress-conformance/harness/config"
+	"istio-egress-conformance/harness/oneline"
 )
 
 // Namespace, releases and the Deployment an install creates.
@@ -54,27 +57,46 @@ func InstallCommands(helm, kubeconfig string, cfg config.Config) [][]string {
 	return [][]string{base, istiod}
 }
 
-// ReleasesCommand lists, one name per line, the releases labelled with the run id.
+// ReleasesCommand lists, as JSON, the releases labelled with the run id in
+// every namespace (Istio's, and egress gateways'), in any state but
+// uninstalled: a release whose install was killed half-way is "pending".
 func ReleasesCommand(helm, kubeconfig, runID string) []string {
-	return []string{helm, "list", "--namespace", Namespace, "--selector", config.RunIDLabel + "=" + runID, "--short", "--kubeconfig", kubeconfig}
+	return []string{helm, "list", "--all-namespaces", "--deployed", "--failed", "--pending", "--selector", config.RunIDLabel + "=" + runID,
+		"--output", "json", "--kubeconfig", kubeconfig}
+}
+
+// release is one entry of `helm list --output json` (helm v4 pkg/cmd/list.go, releaseElement).
+type release struct {
+	Name      string `json:"name"`
+	Namespace string `json:"namespace"`
 }
 
 // UninstallCommands remove the listed releases (the output of
-// ReleasesCommand), istiod before base, and nothing else: a release the run
-// did not label, or never got to install, is left alone.
-func UninstallCommands(helm, kubeconfig string, listed []byte) [][]string {
-	names := strings.Fields(string(listed))
-	slices.SortFunc(names, func(a, b string) int { return uninstallRank(a) - uninstallRank(b) })
-	var cmds [][]string
-	for _, name := range names {
-		cmds = append(cmds, []string{helm, "uninstall", name, "--namespace", Namespace, "--wait", "--timeout", "5m", "--kubeconfig", kubeconfig})
+// ReleasesCommand), gateways before istiod before base, and nothing else: a
+// release the run did not label, or never got to install, is left alone.
+func UninstallCommands(helm, kubeconfig string, listed []byte) ([][]string, error) {
+	var releases []release
+	if len(bytes.TrimSpace(listed)) == 0 {
+		return nil, nil // helm prints [] for none; nothing at all is none too
 	}
-	return cmds
+	if err := json.Unmarshal(listed, &releases); err != nil {
+		return nil, fmt.Errorf("helm list --output json: expected a JSON list of releases: %v", oneline.Of(err))
+	}
+	slices.SortStableFunc(releases, func(a, b release) int { return uninstallRank(a) - uninstallRank(b) })
+	var cmds [][]string
+	for _, r := range releases {
+		cmds = append(cmds, []string{helm, "uninstall", r.Name, "--namespace", r.Namespace, "--wait", "--timeout", "5m", "--kubeconfig", kubeconfig})
+	}
+	return cmds, nil
 }
 
-// uninstallRank orders istiod first: base holds the CRDs istiod serves.
-func uninstallRank(release string) int {
-	if release == BaseRelease {
+// uninstallRank orders Istio's releases last, base after istiod: base holds
+// the CRDs istiod serves, istiod the gateways' config.
+func uninstallRank(r release) int {
+	switch {
+	case r.Namespace == Namespace && r.Name == BaseRelease:
+		return 2
+	case r.Namespace == Namespace && r.Name == Istiod:
 		return 1
 	}
 	return 0
@@ -86,7 +108,11 @@ func Uninstall(ctx context.Context, runner command.Runner, helm, kubeconfig, run
 	if err != nil {
 		return fmt.Errorf("istio: %v", err)
 	}
-	return Run(ctx, runner, UninstallCommands(helm, kubeconfig, listed))
+	cmds, err := UninstallCommands(helm, kubeconfig, listed)
+	if err != nil {
+		return fmt.Errorf("istio: %v", err)
+	}
+	return Run(ctx, runner, cmds)
 }
 
 // Run runs commands in order and stops at the first failure.

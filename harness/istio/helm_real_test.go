@@ -11,6 +11,7 @@ import (
 
 	"istio-egress-conformance/harness/command"
 	"istio-egress-conformance/harness/config"
+	"istio-egress-conformance/harness/egressgateway"
 	"istio-egress-conformance/harness/preflight"
 )
 
@@ -24,8 +25,11 @@ func TestCommandsParseWithPinnedHelm(t *testing.T) {
 	require.NoError(t, err)
 	cfg := config.Config{IstioVersion: config.DefaultIstioVersion, IstioChartRepo: "https://127.0.0.1:1/charts", RunID: "abcd1234"}
 	kubeconfig := "../../features/live/testdata/unreachable.kubeconfig"
-	cmds := append(InstallCommands(helm, kubeconfig, cfg), ReleasesCommand(helm, kubeconfig, cfg.RunID))
-	cmds = append(cmds, UninstallCommands(helm, kubeconfig, []byte("istiod\nistio-base\n"))...)
+	cmds := append(InstallCommands(helm, kubeconfig, cfg), ReleasesCommand(helm, kubeconfig, cfg.RunID),
+		GatewayInstallCommand(helm, kubeconfig, cfg, egressgateway.Gateway{Namespace: Namespace, Name: "istio-egressgateway"}))
+	uninstall, err := UninstallCommands(helm, kubeconfig, []byte(`[{"name":"istiod","namespace":"istio-system"},{"name":"istio-base","namespace":"istio-system"}]`))
+	require.NoError(t, err)
+	cmds = append(cmds, uninstall...)
 	for _, c := range cmds {
 		_, err := command.Exec{}.Run(ctx, c...)
 		require.Error(t, err, "nothing listens there: %s", strings.Join(c, " "))

@@ -10,6 +10,7 @@ import (
 
 	"istio-egress-conformance/harness/command"
 	"istio-egress-conformance/harness/config"
+	"istio-egress-conformance/harness/egressgateway"
 )
 
 func TestInstallCommands(t *testing.T) {
@@ -23,21 +24,29 @@ func TestInstallCommands(t *testing.T) {
 }
 
 func TestUninstallRemovesOnlyTheRunsLabelledReleases(t *testing.T) {
-	list := "/bin/helm list --namespace istio-system --selector egress-conformance.io/run-id=abcd1234 --short --kubeconfig /kc"
+	list := "/bin/helm list --all-namespaces --deployed --failed --pending --selector egress-conformance.io/run-id=abcd1234 --output json --kubeconfig /kc"
 	for name, tc := range map[string]struct {
 		listed string
 		want   []string
 	}{
-		"both installed: istiod first, whatever order helm lists them in": {"istio-base\nistiod\n", []string{
+		"gateways, then istiod, then base, whatever order helm lists them in": {`[{"name":"istio-base","namespace":"istio-system"},{"name":"istiod","namespace":"istio-system"},` +
+			`{"name":"istio-egressgateway","namespace":"istio-system"},{"name":"gw","namespace":"egress"}]`, []string{
 			list,
+			"/bin/helm uninstall istio-egressgateway --namespace istio-system --wait --timeout 5m --kubeconfig /kc",
+			"/bin/helm uninstall gw --namespace egress --wait --timeout 5m --kubeconfig /kc",
 			"/bin/helm uninstall istiod --namespace istio-system --wait --timeout 5m --kubeconfig /kc",
 			"/bin/helm uninstall istio-base --namespace istio-system --wait --timeout 5m --kubeconfig /kc",
 		}},
-		"interrupted after base: no uninstall of a release that never was": {"istio-base\n", []string{
+		"interrupted after base: no uninstall of a release that never was": {`[{"name":"istio-base","namespace":"istio-system","status":"deployed"}]`, []string{
 			list,
 			"/bin/helm uninstall istio-base --namespace istio-system --wait --timeout 5m --kubeconfig /kc",
 		}},
-		"nothing labelled with this run (a foreign istio-base stays)": {"", []string{list}},
+		"a release named istiod elsewhere is no Istio of this run's: uninstalled first": {`[{"name":"istio-base","namespace":"istio-system"},{"name":"istiod","namespace":"gw"}]`, []string{
+			list,
+			"/bin/helm uninstall istiod --namespace gw --wait --timeout 5m --kubeconfig /kc",
+			"/bin/helm uninstall istio-base --namespace istio-system --wait --timeout 5m --kubeconfig /kc",
+		}},
+		"nothing labelled with this run (a foreign istio-base stays)": {"[]", []string{list}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			rec := &command.Recorder{Replies: map[string]command.Reply{list: {Out: []byte(tc.listed)}}}
@@ -45,6 +54,21 @@ func TestUninstallRemovesOnlyTheRunsLabelledReleases(t *testing.T) {
 			assert.Equal(t, tc.want, rec.Lines())
 		})
 	}
+}
+
+func TestUninstallRefusesGarbageFromHelmList(t *testing.T) {
+	list := strings.Join(ReleasesCommand("helm", "/kc", "x"), " ")
+	rec := &command.Recorder{Replies: map[string]command.Reply{list: {Out: []byte("NAME\tNAMESPACE\nistiod\tistio-system\n")}}}
+	err := Uninstall(context.Background(), rec, "helm", "/kc", "x")
+	assert.ErrorContains(t, err, "istio: helm list --output json: expected a JSON list of releases: invalid character 'N'")
+	assert.Len(t, rec.Calls, 1, "nothing is uninstalled blind")
+}
+
+func TestGatewayInstallCommand(t *testing.T) {
+	cfg := config.Config{IstioVersion: "1.32.0", IstioChartRepo: "https://charts.example/istio", RunID: "abcd1234"}
+	got := GatewayInstallCommand("/bin/helm", "/kc", cfg, egressgateway.Gateway{Namespace: "istio-system", Name: "istio-egressgateway"})
+	assert.Equal(t, "/bin/helm install istio-egressgateway gateway --repo https://charts.example/istio --version 1.32.0 --namespace istio-system "+
+		"--labels egress-conformance.io/run-id=abcd1234 --wait --timeout 5m --kubeconfig /kc --set service.type=ClusterIP", strings.Join(got, " "))
 }
 
 func TestUninstallStopsWhenReleasesCannotBeListed(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 	"istio-egress-conformance/harness/cluster"
 	"istio-egress-conformance/harness/command"
 	"istio-egress-conformance/harness/config"
+	"istio-egress-conformance/harness/egressgateway"
 	"istio-egress-conformance/harness/preflight"
 	"istio-egress-conformance/harness/progress"
 	"istio-egress-conformance/harness/results"
@@ -36,6 +37,10 @@ type Run struct {
 	catalog        []scenarios.Entry
 	kind           *cluster.Kind // set when this run created the cluster
 	installedIstio bool
+	// installedGateways are the chart gateways this run installed; installedCRDs
+	// says it created Gateway API CRDs.
+	installedGateways []egressgateway.Gateway
+	installedCRDs     bool
 	ca             *workload.CA
 	serverIPs      []string // the hermetic server pod's, one per IP family
 

@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
 	"istio-egress-conformance/harness/apply"
+	"istio-egress-conformance/harness/fixture"
 )
 
 // ownerLabels mark what the run creates; scenario, when set, narrows them to
@@ -32,6 +33,9 @@ func deleteKindsSteps(cfg *envconf.Config, kinds []schema.GroupVersionKind, sele
 	names := make([]string, len(kinds))
 	for i, k := range kinds {
 		names[i] = k.Kind
+		if k.Group == fixture.GatewayAPIGroup { // apart from Istio's Gateway
+			names[i] = k.GroupKind().String()
+		}
 	}
 	return []teardownStep{{fmt.Sprintf("delete %s labelled %s", strings.Join(names, ", "), selector), func(ctx context.Context) error {
 		return apply.DeleteKinds(ctx, cfg.Client().Resources(), kinds, selector)

@@ -25,7 +25,7 @@ import (
 
 // Setup returns the environment's setup steps, in order.
 func (r *Run) Setup() []env.Func {
-	return []env.Func{r.setupCluster, r.setupIstio, func(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
+	return []env.Func{r.setupCluster, r.setupIstio, r.setupGateways, func(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
 		return ctx, r.setupExternalHost(ctx, cfg, apply.Hosts(r.runnableScenarios()...))
 	}}
 }

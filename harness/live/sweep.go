@@ -14,7 +14,8 @@ import (
 // kinds, the helm releases, the namespaces. Another run's objects are not
 // selected, so a sweep is safe while other runs share the cluster.
 func (r *Run) Sweep(ctx context.Context, cfg *envconf.Config) error {
-	r.installedIstio = true // the releases are found by label: none when the run installed none
+	// The releases and CRDs are found by label: none when the run made none.
+	r.installedIstio, r.installedCRDs = true, true
 	if err := r.runSteps(ctx, "sweep: ", r.teardownPlan(cfg)); err != nil {
 		return fmt.Errorf("sweep of run %s: %v", r.Cfg.RunID, err)
 	}

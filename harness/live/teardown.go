@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/e2e-framework/pkg/env"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
@@ -73,10 +74,13 @@ func (r *Run) teardownPlan(cfg *envconf.Config) []teardownStep {
 	}
 	selector := r.ownerSelector("")
 	plan = append(plan, deleteKindsSteps(cfg, apply.FixtureKinds(r.scenarios()...), selector)...)
-	if r.installedIstio {
+	if r.installedIstio || len(r.installedGateways) > 0 {
 		plan = append(plan, teardownStep{"helm uninstall the releases labelled " + selector, func(ctx context.Context) error {
 			return istio.Uninstall(ctx, r.Runner, r.Report.Tools["helm"], cfg.KubeconfigFile(), r.Cfg.RunID)
 		}})
+	}
+	if r.installedCRDs {
+		plan = append(plan, deleteKindsSteps(cfg, []schema.GroupVersionKind{crdKind}, selector)...)
 	}
 	return append(plan, deleteNamespacesStep(cfg, selector))
 }
@@ -100,12 +104,18 @@ func (r *Run) KeptMessage() string {
 	}
 	selector := r.ownerSelector("")
 	steps := []string{}
+	for _, g := range r.installedGateways {
+		steps = append(steps, "go tool helm uninstall "+g.Name+" -n "+g.Namespace)
+	}
 	if r.installedIstio {
 		steps = append(steps, "go tool helm uninstall istiod istio-base -n "+istio.Namespace)
 	}
 	var resources []string
 	for _, k := range apply.FixtureKinds(r.scenarios()...) {
 		resources = append(resources, strings.ToLower(k.GroupKind().String()))
+	}
+	if r.installedCRDs {
+		resources = append(resources, "customresourcedefinitions")
 	}
 	steps = append(steps, fmt.Sprintf("kubectl delete %s -A -l %s", strings.Join(append(resources, "namespaces"), ","), selector))
 	return fmt.Sprintf("objects labelled %s kept; remove them with: make sweep RUN_ID=%s, or by hand: %s", selector, r.Cfg.RunID, strings.Join(steps, "; then "))

@@ -1,0 +1,167 @@
+package live
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/e2e-framework/klient/decoder"
+	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
+	"sigs.k8s.io/e2e-framework/klient/wait"
+	"sigs.k8s.io/e2e-framework/pkg/envconf"
+
+	"istio-egress-conformance/harness/apply"
+	"istio-egress-conformance/harness/egressgateway"
+	"istio-egress-conformance/harness/fixture"
+	"istio-egress-conformance/harness/istio"
+	"istio-egress-conformance/harness/workload"
+	"istio-egress-conformance/scenarios"
+)
+
+// crdKind is the kind of a CustomResourceDefinition, for deletes by label.
+var crdKind = schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"}
+
+// setupGateways gives the runnable scenarios' egress gateways what they
+// need: the Gateway API's CRDs when a scenario holds Gateway API objects, and
+// each chart gateway installed (istiod deploys a Gateway API gateway itself).
+func (r *Run) setupGateways(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
+	ss := r.runnableScenarios()
+	if needsGatewayAPI(ss) {
+		if err := r.phase("gateway api: the CRDs of the release Istio pins, where the cluster lacks them", func() error { return r.installGatewayAPI(ctx, cfg) }); err != nil {
+			return ctx, err
+		}
+	}
+	for _, g := range chartGateways(ss) {
+		if err := r.installGateway(ctx, cfg, g); err != nil {
+			return ctx, err
+		}
+	}
+	return ctx, nil
+}
+
+// needsGatewayAPI tells whether a scenario holds a Gateway API object.
+func needsGatewayAPI(ss []scenarios.Scenario) bool {
+	for _, s := range ss {
+		for _, o := range s.Objects() {
+			if fixture.IsGatewayAPI(o.Object.GetObjectKind().GroupVersionKind()) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// chartGateways are the scenarios' egress gateways the chart provides, once each.
+func chartGateways(ss []scenarios.Scenario) []egressgateway.Gateway {
+	var out []egressgateway.Gateway
+	for _, s := range ss {
+		if g, ok := egressgateway.Of(s); ok && !g.Managed() && !slices.ContainsFunc(out, func(o egressgateway.Gateway) bool { return o.String() == g.String() }) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// installGatewayAPI creates each Gateway API CRD the cluster lacks, labelled
+// with the run id (teardown deletes those, and only those), and waits until
+// they are established. A CRD that exists, whatever its version, is used as
+// is: it may serve another run or the cluster's own gateways.
+func (r *Run) installGatewayAPI(ctx context.Context, cfg *envconf.Config) error {
+	files, err := istio.GatewayAPICRDs()
+	if err != nil {
+		return err
+	}
+	res := cfg.Client().Resources()
+	var created []string
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("gateway api: %v", err)
+		}
+		crd := &unstructured.Unstructured{}
+		if err := decoder.Decode(bytes.NewReader(data), crd); err != nil {
+			return fmt.Errorf("gateway api: %s: %v", f, err)
+		}
+		err = res.Get(ctx, crd.GetName(), "", &unstructured.Unstructured{Object: map[string]any{"apiVersion": crdKind.GroupVersion().String(), "kind": crdKind.Kind}})
+		if err == nil {
+			continue
+		}
+		if !apierrors.IsNotFound(err) {
+			return fmt.Errorf("gateway api: look for CRD %s: %v", crd.GetName(), err)
+		}
+		crd.SetLabels(labels.Merge(crd.GetLabels(), r.ownerLabels("")))
+		if err := res.Create(ctx, crd); err != nil {
+			return fmt.Errorf("gateway api: create CRD %s: %v", crd.GetName(), err)
+		}
+		r.installedCRDs = true
+		created = append(created, crd.GetName())
+	}
+	fmt.Fprintf(r.Progress, "gateway api: created %d CRDs, %d already there\n", len(created), len(files)-len(created))
+	for _, name := range created {
+		if err := waitEstablished(ctx, res, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// waitEstablished waits for a CRD's Established condition: before it, the
+// API server refuses objects of its kinds.
+func waitEstablished(ctx context.Context, res *resources.Resources, name string) error {
+	err := wait.For(func(ctx context.Context) (bool, error) {
+		crd := &unstructured.Unstructured{Object: map[string]any{"apiVersion": crdKind.GroupVersion().String(), "kind": crdKind.Kind}}
+		if err := res.Get(ctx, name, "", crd); err != nil {
+			return false, err
+		}
+		conditions, _, _ := unstructured.NestedSlice(crd.Object, "status", "conditions")
+		for _, c := range conditions {
+			if m, ok := c.(map[string]any); ok && m["type"] == "Established" && m["status"] == "True" {
+				return true, nil
+			}
+		}
+		return false, nil
+	}, wait.WithContext(ctx), wait.WithTimeout(time.Minute), wait.WithInterval(200*time.Millisecond))
+	if err != nil {
+		return fmt.Errorf("gateway api: CRD %s not established: %v", name, err)
+	}
+	return nil
+}
+
+// installGateway installs one chart gateway with helm, unless a Deployment of
+// its name already runs in its namespace: that gateway, someone else's, is
+// used as is and never touched. The namespace, when the run makes it, is
+// labelled and goes with the run's namespaces.
+func (r *Run) installGateway(ctx context.Context, cfg *envconf.Config, g egressgateway.Gateway) error {
+	res := cfg.Client().Resources()
+	err := res.Get(ctx, g.Name, g.Namespace, &appsv1.Deployment{})
+	if err == nil {
+		return r.phase("egress gateway: "+g.String()+" already runs; used as is, never touched", func() error { return nil })
+	}
+	if !apierrors.IsNotFound(err) {
+		return fmt.Errorf("egress gateway %s: cannot look for its Deployment: %v", g, err)
+	}
+	return r.phase(fmt.Sprintf("egress gateway: helm install %s (chart %s %s)", g, egressgateway.ChartName, r.Cfg.IstioVersion), func() error {
+		nsErr := res.Get(ctx, g.Namespace, "", &corev1.Namespace{})
+		if apierrors.IsNotFound(nsErr) {
+			nsErr = apply.CreateAll(ctx, res, []workload.Object{workload.PlainNamespace(g.Namespace, r.ownerLabels(""))})
+		}
+		if nsErr != nil {
+			return fmt.Errorf("egress gateway %s: its namespace: %v", g, nsErr)
+		}
+		r.installedGateways = append(r.installedGateways, g)
+		_, err := r.Runner.Run(ctx, istio.GatewayInstallCommand(r.Report.Tools["helm"], cfg.KubeconfigFile(), r.Cfg, g)...)
+		if err != nil {
+			return fmt.Errorf("egress gateway %s: %v", g, err)
+		}
+		return nil
+	})
+}
