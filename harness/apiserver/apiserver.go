@@ -100,7 +100,7 @@ func Launch() (Server, error) {
 		srv.Stop()
 		return Server{}, fmt.Errorf("api server client: %v", err)
 	}
-	srv.Config = envconf.New().WithClient(client)
+	srv.Config = envconf.New().WithClient(client).WithKubeconfigFile(srv.Kubeconfig)
 	return srv, nil
 }
 

@@ -59,6 +59,15 @@ func Selector(runID, scenario string) string {
 	return labels.SelectorFromSet(Owner(runID, scenario)).String()
 }
 
+// AnyScenarioSelector selects what Owner marked for any scenario of the run,
+// and not what it marked for the run alone: Helm stores a release in a
+// Secret that carries the install's --labels, run id included, and deleting
+// it with the fixtures' Secrets would leave the release's objects behind
+// with nothing to uninstall them by.
+func AnyScenarioSelector(runID string) string {
+	return Selector(runID, "") + "," + config.ScenarioLabel
+}
+
 // Scenario creates the client namespace, its CA objects and pod, the
 // namespaces the fixtures name that do not exist yet, then the fixtures; all
 // labelled with the run id and the scenario, which is how teardown finds them.

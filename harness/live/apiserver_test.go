@@ -317,6 +317,14 @@ func TestAgainstAPIServer(t *testing.T) {
 		assert.Equal(t, []string{list, "/bin/helm uninstall istiod --namespace istio-system --wait --timeout 5m --kubeconfig " + cfg.KubeconfigFile()}, rec.Lines())
 	})
 
+	// After the pre-installed istiod's subtest: istio-system exists, unlabelled.
+	t.Run("the chart gateway is installed with the pinned helm and uninstalled by label, with the Gateway API CRD the cluster lacked", func(t *testing.T) {
+		testGatewayInstall(t, cfg)
+	})
+	t.Run("a gateway that already runs is used as is and survives the teardown", func(t *testing.T) {
+		testPreexistingGateway(t, cfg)
+	})
+
 	t.Run("a cancelled setup leaves nothing behind", func(t *testing.T) {
 		r := testRun(t, "envtest6", true)
 		s := r.scenario(t, "tetrate-https-egress")

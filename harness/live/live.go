@@ -41,8 +41,8 @@ type Run struct {
 	// says it created Gateway API CRDs.
 	installedGateways []egressgateway.Gateway
 	installedCRDs     bool
-	ca             *workload.CA
-	serverIPs      []string // the hermetic server pod's, one per IP family
+	ca                *workload.CA
+	serverIPs         []string // the hermetic server pod's, one per IP family
 
 	// JudgeSidecar judges a scenario's client sidecar by its own config
 	// before the checks (sidecar.Judge; a function so that this package's

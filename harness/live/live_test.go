@@ -17,6 +17,7 @@ import (
 	"istio-egress-conformance/harness/cluster"
 	"istio-egress-conformance/harness/command"
 	"istio-egress-conformance/harness/config"
+	"istio-egress-conformance/harness/egressgateway"
 	"istio-egress-conformance/harness/preflight"
 	"istio-egress-conformance/scenarios"
 	"istio-egress-conformance/scenarios/contract"
@@ -110,9 +111,10 @@ func TestTeardownPlans(t *testing.T) {
 		return r
 	}
 	const (
-		fixtures   = "delete RoleBinding, Role, Secret, Service, DestinationRule, Gateway, HTTPRoute.gateway.networking.k8s.io, Gateway.gateway.networking.k8s.io, VirtualService, ServiceEntry, Sidecar labelled egress-conformance.io/run-id=abcd1234"
+		fixtures   = "delete RoleBinding, Role, Secret, Service, DestinationRule, Gateway, HTTPRoute.gateway.networking.k8s.io, Gateway.gateway.networking.k8s.io, VirtualService, ServiceEntry, Sidecar labelled egress-conformance.io/run-id=abcd1234,egress-conformance.io/scenario"
 		namespaces = "delete namespaces labelled egress-conformance.io/run-id=abcd1234"
 		helm       = "helm uninstall the releases labelled egress-conformance.io/run-id=abcd1234"
+		crds       = "delete CustomResourceDefinition labelled egress-conformance.io/run-id=abcd1234"
 	)
 
 	created := run(func(r *Run) { r.kind, r.installedIstio = &cluster.Kind{Name: "egress-conformance"}, true })
@@ -131,6 +133,12 @@ func TestTeardownPlans(t *testing.T) {
 	cancelledInHelm := run(func(r *Run) { r.installedIstio = true })
 	assert.Equal(t, []string{fixtures, helm, namespaces}, planNames(cancelledInHelm),
 		"the releases that got installed are found by label, before their namespace goes (istio-system, when the run made it)")
+
+	gatewaysOnly := run(func(r *Run) {
+		r.installedGateways, r.installedCRDs = []egressgateway.Gateway{{Namespace: "istio-system", Name: "istio-egressgateway"}}, true
+	})
+	assert.Equal(t, []string{fixtures, helm, crds, namespaces}, planNames(gatewaysOnly),
+		"a gateway the run installed into someone's Istio is uninstalled; the Gateway API CRDs it created go after the routes")
 
 	assert.Empty(t, planNames(&Run{}), "no cluster was had: nothing to delete")
 }
@@ -206,6 +214,8 @@ func TestExternalLabelSelectsTheRuns(t *testing.T) {
 	assert.Equal(t, "label external: hermetic: it runs with E2E_EXTERNAL=hermetic, this run has internet", internet.cannotRun(needs("hermetic")))
 	assert.Empty(t, internet.cannotRun(needs("internet")))
 	assert.Equal(t, "label external: mtls-server: no live run provides that host; the offline and control-plane tiers run it", internet.cannotRun(needs("mtls-server")))
-	assert.Equal(t, "egressGateway istio-egressgateway: the live tier does not install egress gateways yet; the offline and control-plane tiers judge both hops",
-		internet.cannotRun(scenarios.Scenario{EgressGateway: "istio-egressgateway"}), "skipped with a line, never a silent pass")
+	gateway := scenarios.Scenario{EgressGateway: "istio-egressgateway"}
+	assert.Equal(t, "egressGateway istio-egressgateway: in hermetic mode the gateway's pods would resolve the hosts through the cluster's DNS, not to the run's server; run it with E2E_EXTERNAL=internet",
+		hermetic.cannotRun(gateway), "skipped with a line, never a silent pass")
+	assert.Empty(t, internet.cannotRun(gateway))
 }

@@ -73,7 +73,7 @@ func (r *Run) teardownPlan(cfg *envconf.Config) []teardownStep {
 		return nil // no cluster was had: nothing was created
 	}
 	selector := r.ownerSelector("")
-	plan = append(plan, deleteKindsSteps(cfg, apply.FixtureKinds(r.scenarios()...), selector)...)
+	plan = append(plan, deleteKindsSteps(cfg, apply.FixtureKinds(r.scenarios()...), apply.AnyScenarioSelector(r.Cfg.RunID))...)
 	if r.installedIstio || len(r.installedGateways) > 0 {
 		plan = append(plan, teardownStep{"helm uninstall the releases labelled " + selector, func(ctx context.Context) error {
 			return istio.Uninstall(ctx, r.Runner, r.Report.Tools["helm"], cfg.KubeconfigFile(), r.Cfg.RunID)

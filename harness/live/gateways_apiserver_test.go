@@ -1,0 +1,136 @@
+package live
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/e2e-framework/pkg/envconf"
+
+	"istio-egress-conformance/harness/command"
+	"istio-egress-conformance/harness/config"
+	"istio-egress-conformance/harness/egressgateway"
+	"istio-egress-conformance/harness/istio"
+	"istio-egress-conformance/harness/preflight"
+)
+
+// localChart runs the live tier's helm commands with the pinned helm, the
+// gateway chart taken from the pinned istio.io/istio module instead of
+// Istio's chart repository (no network here), and without --wait on
+// install: an API server without nodes never runs the gateway's pod.
+type localChart struct{ chart string }
+
+func (l localChart) Run(ctx context.Context, argv ...string) ([]byte, error) {
+	if len(argv) > 3 && argv[1] == "install" {
+		var out []string
+		for i := 0; i < len(argv); i++ {
+			switch {
+			case argv[i] == "--repo" || argv[i] == "--version":
+				i++
+			case argv[i] == "--wait":
+			case i == 3:
+				out = append(out, l.chart)
+			default:
+				out = append(out, argv[i])
+			}
+		}
+		argv = out
+	}
+	return command.Exec{}.Run(ctx, argv...)
+}
+
+func crd(name string) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{Object: map[string]any{"apiVersion": crdKind.GroupVersion().String(), "kind": crdKind.Kind}}
+	u.SetName(name)
+	return u
+}
+
+// testGatewayInstall: the live tier installs the chart's egress gateway with
+// the pinned helm against a real API server, labelled; creates the Gateway
+// API CRD the cluster lacks and only that one; and its teardown removes
+// exactly those, by label.
+func testGatewayInstall(t *testing.T, cfg *envconf.Config) {
+	ctx := context.Background()
+	res := cfg.Client().Resources()
+	helm, err := preflight.ToolPath(ctx, command.Exec{}, "helm")
+	require.NoError(t, err)
+	istioDir, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "istio.io/istio").Output()
+	require.NoError(t, err)
+	// A cluster with the Gateway API but an older bundle, without UDPRoute.
+	require.NoError(t, res.Delete(ctx, crd("udproutes.gateway.networking.k8s.io")))
+	require.Eventually(t, func() bool { return res.Get(ctx, "udproutes.gateway.networking.k8s.io", "", crd("")) != nil }, 30e9, 1e8)
+
+	r := testRun(t, "envtestg1", true)
+	r.Cfg.External = config.ExternalInternet // gateway scenarios run against the real hosts
+	r.Report.Tools = map[string]string{"helm": helm}
+	r.Runner = localChart{chart: filepath.Join(strings.TrimSpace(string(istioDir)), egressgateway.Chart)}
+	_, err = r.setupGateways(ctx, cfg)
+	require.NoError(t, err)
+
+	made := crd("udproutes.gateway.networking.k8s.io")
+	require.NoError(t, res.Get(ctx, made.GetName(), "", made))
+	assert.Equal(t, "envtestg1", made.GetLabels()[config.RunIDLabel], "the CRD the run created is labelled")
+	kept := crd("httproutes.gateway.networking.k8s.io")
+	require.NoError(t, res.Get(ctx, kept.GetName(), "", kept))
+	assert.NotContains(t, kept.GetLabels(), config.RunIDLabel, "a CRD the cluster had is not touched")
+
+	var dep appsv1.Deployment
+	require.NoError(t, res.Get(ctx, "istio-egressgateway", istio.Namespace, &dep))
+	g := egressgateway.Gateway{Namespace: istio.Namespace, Name: "istio-egressgateway"}
+	for k, v := range g.PodLabels() {
+		assert.Equal(t, v, dep.Spec.Template.Labels[k], "pod label %s", k)
+	}
+	var svc corev1.Service
+	require.NoError(t, res.Get(ctx, "istio-egressgateway", istio.Namespace, &svc))
+	assert.Equal(t, corev1.ServiceTypeClusterIP, svc.Spec.Type)
+	listed, err := command.Exec{}.Run(ctx, istio.ReleasesCommand(helm, cfg.KubeconfigFile(), "envtestg1")...)
+	require.NoError(t, err)
+	assert.Contains(t, string(listed), `"name":"istio-egressgateway","namespace":"istio-system"`, "the release carries the run id")
+	assert.Equal(t, []egressgateway.Gateway{g}, r.installedGateways)
+
+	_, err = r.Teardown()(ctx, cfg)
+	assertOnlyNamespaceWaitFailed(t, err)
+	assertGone(t, res, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "istio-egressgateway", Namespace: istio.Namespace}}, "the installed gateway")
+	err = res.Get(ctx, made.GetName(), "", made)
+	assert.True(t, apierrors.IsNotFound(err) || made.GetDeletionTimestamp() != nil, "the CRD the run created is gone or going (the API server removes its objects first): %v", err)
+	assertKept(t, res, kept, "the CRD the cluster had")
+	assertKept(t, res, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: istio.Namespace}}, "a namespace the run did not make")
+	listed, err = command.Exec{}.Run(ctx, istio.ReleasesCommand(helm, cfg.KubeconfigFile(), "envtestg1")...)
+	require.NoError(t, err)
+	assert.Equal(t, "[]", strings.TrimSpace(string(listed)))
+}
+
+// testPreexistingGateway: a gateway that already runs is used as is: no helm
+// command, and it survives the teardown.
+func testPreexistingGateway(t *testing.T, cfg *envconf.Config) {
+	ctx := context.Background()
+	res := cfg.Client().Resources()
+	g := egressgateway.Gateway{Namespace: istio.Namespace, Name: "istio-egressgateway"}
+	theirs := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: g.Name, Namespace: g.Namespace},
+		Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: g.SelectorLabels()}, Template: corev1.PodTemplateSpec{
+			ObjectMeta: metav1.ObjectMeta{Labels: g.PodLabels()}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "istio-proxy", Image: "auto"}}}}}}
+	require.NoError(t, res.Create(ctx, theirs))
+
+	r := testRun(t, "envtestg2", true)
+	r.Cfg.External = config.ExternalInternet
+	rec := &command.Recorder{}
+	r.Runner, r.Report.Tools = rec, map[string]string{"helm": "/bin/helm"}
+	_, err := r.setupGateways(ctx, cfg)
+	require.NoError(t, err)
+	assert.Empty(t, rec.Calls, "no helm install over someone's gateway")
+	assert.Empty(t, r.installedGateways)
+	_, err = r.Teardown()(ctx, cfg)
+	assertOnlyNamespaceWaitFailed(t, err)
+	assert.False(t, slices.ContainsFunc(rec.Calls, func(c []string) bool { return slices.Contains(c, "uninstall") }), "nothing to uninstall: %v", rec.Calls)
+	assertKept(t, res, theirs, "a gateway the run did not install")
+}
