@@ -48,7 +48,7 @@ func seedSidecar(t *testing.T, mutate func(sim *simulation.Simulation)) (scenari
 // reads returns a reader that gives the views in turn, then the last one.
 func reads(views ...func() (sidecar.View, error)) sidecar.Reader {
 	n := 0
-	return func(context.Context, string) (sidecar.View, error) {
+	return func(context.Context, sidecar.Proxy) (sidecar.View, error) {
 		v := views[min(n, len(views)-1)]
 		n++
 		return v()
@@ -70,7 +70,7 @@ func TestSidecarThatAgreesStartsTheChecks(t *testing.T) {
 	notYet := func() (sidecar.View, error) {
 		return sidecar.View{}, errors.New("exec pilot-agent request GET config_dump: container not running")
 	}
-	ev := sidecar.Await(context.Background(), reads(notYet, view(sim, "10.244.0.7")), s, want, hermeticIPs, time.Second, time.Millisecond)
+	ev := sidecar.Await(context.Background(), reads(notYet, view(sim, "10.244.0.7")), s, want, nil, hermeticIPs, time.Second, time.Millisecond)
 	require.NoError(t, ev.Err, "a sidecar not up yet is waited for")
 	assert.Equal(t, want, ev.Sidecar, "the sidecar's own config predicts the offline verdicts")
 	for _, c := range s.Checks {
@@ -93,7 +93,7 @@ func TestSidecarWithoutTheDestinationRulesTLS(t *testing.T) {
 	})
 	want, err := offline.Predict(s)
 	require.NoError(t, err)
-	ev := sidecar.Await(context.Background(), reads(view(sim, "10.244.0.7")), s, want, hermeticIPs, 50*time.Millisecond, 10*time.Millisecond)
+	ev := sidecar.Await(context.Background(), reads(view(sim, "10.244.0.7")), s, want, nil, hermeticIPs, 50*time.Millisecond, 10*time.Millisecond)
 	require.Error(t, ev.Err)
 	assert.Regexp(t, `^never agreed with the offline prediction within 50ms \(\d+ reads\): check http-origination-timeout: tls mode: sidecar DISABLE, offline SIMPLE; check http-origination-timeout: sni: sidecar none, offline tetrate.io$`, ev.Err.Error())
 	assert.Equal(t, []string{"tls mode: sidecar DISABLE, offline SIMPLE", "sni: sidecar none, offline tetrate.io",
@@ -106,11 +106,11 @@ func TestSidecarResolvingAnotherAddressNamesIt(t *testing.T) {
 	s, sim := seedSidecar(t, nil)
 	want, err := offline.Predict(s)
 	require.NoError(t, err)
-	ev := sidecar.Await(context.Background(), reads(view(sim, "104.18.20.1")), s, want, hermeticIPs, 30*time.Millisecond, 10*time.Millisecond)
+	ev := sidecar.Await(context.Background(), reads(view(sim, "104.18.20.1")), s, want, nil, hermeticIPs, 30*time.Millisecond, 10*time.Millisecond)
 	assert.ErrorContains(t, ev.Err, "check http-origination-timeout: the sidecar resolved www.tetrate.io (cluster outbound|80||www.tetrate.io) to 104.18.20.1, not to the hermetic server's 10.244.0.7: the client pod's hostAliases did not reach its Envoy")
-	ev = sidecar.Await(context.Background(), reads(view(sim)), s, want, hermeticIPs, 30*time.Millisecond, 10*time.Millisecond)
+	ev = sidecar.Await(context.Background(), reads(view(sim)), s, want, nil, hermeticIPs, 30*time.Millisecond, 10*time.Millisecond)
 	assert.ErrorContains(t, ev.Err, "check http-origination-timeout: the sidecar has not resolved www.tetrate.io (cluster outbound|80||www.tetrate.io) yet")
-	ev = sidecar.Await(context.Background(), reads(view(sim, "104.18.20.1")), s, want, nil, 30*time.Millisecond, 10*time.Millisecond)
+	ev = sidecar.Await(context.Background(), reads(view(sim, "104.18.20.1")), s, want, nil, nil, 30*time.Millisecond, 10*time.Millisecond)
 	assert.NoError(t, ev.Err, "against the real host (no hermetic server) any address is the host's")
 }
 
@@ -121,7 +121,7 @@ func TestSidecarNeverReadIsEveryChecksProblem(t *testing.T) {
 	broken := func() (sidecar.View, error) {
 		return sidecar.View{}, errors.New("config dump: not Envoy's JSON: syntax error")
 	}
-	ev := sidecar.Await(context.Background(), reads(broken), s, want, hermeticIPs, 30*time.Millisecond, 10*time.Millisecond)
+	ev := sidecar.Await(context.Background(), reads(broken), s, want, nil, hermeticIPs, 30*time.Millisecond, 10*time.Millisecond)
 	require.Error(t, ev.Err)
 	assert.Regexp(t, `^never agreed with the offline prediction within 30ms \(\d+ reads\): config dump: not Envoy's JSON: syntax error$`, ev.Err.Error())
 	for _, c := range s.Checks {
@@ -140,7 +140,7 @@ func TestSidecarConfigIsVerifiedAgainstTheExpectations(t *testing.T) {
 	want, err := offline.Predict(s)
 	require.NoError(t, err)
 	s.Checks[1].Expect.Timeout = &contract.Duration{Duration: 2 * time.Millisecond}
-	ev := sidecar.Await(context.Background(), reads(view(sim, "10.244.0.7")), s, want, hermeticIPs, time.Second, time.Millisecond)
+	ev := sidecar.Await(context.Background(), reads(view(sim, "10.244.0.7")), s, want, nil, hermeticIPs, time.Second, time.Millisecond)
 	require.NoError(t, ev.Err, "the sidecar agrees with the offline prediction at once")
 	assert.Equal(t, []string{"expect.timeout: expected 2ms, observed 1ms"}, ev.CheckProblems("http-origination-timeout"))
 	assert.Empty(t, ev.CheckProblems("https-passthrough"))
@@ -158,7 +158,7 @@ func TestWarmingClusterIsNamed(t *testing.T) {
 	warming := func() (sidecar.View, error) {
 		return sidecar.View{Sim: sim, Pending: judge.Pending{Warming: []string{seedCluster}, Rejected: []string{`listener 0.0.0.0_80: "duplicate domain"`}}}, nil
 	}
-	ev := sidecar.Await(context.Background(), reads(warming), s, want, hermeticIPs, 30*time.Millisecond, 10*time.Millisecond)
+	ev := sidecar.Await(context.Background(), reads(warming), s, want, nil, hermeticIPs, 30*time.Millisecond, 10*time.Millisecond)
 	require.Error(t, ev.Err)
 	problems := ev.CheckProblems("http-origination-timeout")
 	assert.Contains(t, problems, "cluster outbound|80||www.tetrate.io is still warming in the sidecar: Envoy waits for its endpoints, a DNS answer or an SDS secret (a credentialName whose Secret is missing?)")
@@ -176,4 +176,65 @@ func TestPendingReadsWarmingAndRejected(t *testing.T) {
 	p, err := parsed.Pending()
 	require.NoError(t, err)
 	assert.Equal(t, judge.Pending{Warming: []string{seedCluster}, Rejected: []string{`listener 0.0.0.0_80: "bad\nthing"`}}, p, "Envoy's reason quoted: one line")
+}
+
+// dumped is the simulation written as a config dump and read back, as the
+// live tier reads a proxy.
+func dumped(t *testing.T, sim *simulation.Simulation) *simulation.Simulation {
+	t.Helper()
+	dump, err := judge.ConfigDump(sim)
+	require.NoError(t, err)
+	back, err := judge.FromConfigDump(dump)
+	require.NoError(t, err)
+	return back
+}
+
+// TestGatewayHopIsReadFromTheGatewayPod: with an egress gateway, the live
+// tier predicts each check's gateway hop from the gateway pod's own config
+// dump, and it must agree with the offline hop. A gateway that never got the
+// DestinationRule (the seed's, exported to "." only) is named.
+func TestGatewayHopIsReadFromTheGatewayPod(t *testing.T) {
+	exported, err := scenarios.BuiltinNamed("tetrate-egress-gateway-exported")
+	require.NoError(t, err)
+	notExported, err := scenarios.BuiltinNamed("tetrate-egress-gateway")
+	require.NoError(t, err)
+	want, err := offline.Predict(exported)
+	require.NoError(t, err)
+	sidecarSim, err := offline.Simulate(exported)
+	require.NoError(t, err)
+	gatewaySim, err := offline.SimulateGateway(exported)
+	require.NoError(t, err)
+	staleGatewaySim, err := offline.SimulateGateway(notExported)
+	require.NoError(t, err)
+	gw := &sidecar.Proxy{Namespace: "istio-system", Pod: "istio-egressgateway-7d9f-abcde"}
+	byProxy := func(gateway *simulation.Simulation) sidecar.Reader {
+		client, gateway := dumped(t, sidecarSim), dumped(t, gateway)
+		return func(_ context.Context, p sidecar.Proxy) (sidecar.View, error) {
+			if p == *gw {
+				return sidecar.View{Sim: gateway}, nil
+			}
+			return sidecar.View{Sim: client}, nil
+		}
+	}
+
+	ev := sidecar.Await(context.Background(), byProxy(gatewaySim), exported, want, gw, nil, time.Second, time.Millisecond)
+	require.NoError(t, ev.Err)
+	for k := range want {
+		assert.Equal(t, want[k].Gateway, ev.Sidecar[k].Gateway, "check %s: the gateway hop from the gateway's dump", exported.Checks[k].Name)
+	}
+	require.NotNil(t, ev.Sidecar[0].Gateway, "the seed's http check goes through the gateway")
+
+	ev = sidecar.Await(context.Background(), byProxy(staleGatewaySim), exported, want, gw, nil, 30*time.Millisecond, 10*time.Millisecond)
+	require.Error(t, ev.Err)
+	assert.Contains(t, ev.Err.Error(), "gateway tls mode: sidecar DISABLE, offline SIMPLE")
+
+	unreadable := func(_ context.Context, p sidecar.Proxy) (sidecar.View, error) {
+		if p == *gw {
+			return sidecar.View{}, errors.New(`exec pilot-agent request GET config_dump in istio-system/istio-egressgateway-7d9f-abcde container istio-proxy: container not found ("istio-proxy")`)
+		}
+		return sidecar.View{Sim: dumped(t, sidecarSim)}, nil
+	}
+	ev = sidecar.Await(context.Background(), unreadable, exported, want, gw, nil, 30*time.Millisecond, 10*time.Millisecond)
+	require.Error(t, ev.Err)
+	assert.Contains(t, ev.Err.Error(), "egress gateway istio-system/istio-egressgateway-7d9f-abcde: exec pilot-agent request GET config_dump")
 }

@@ -42,7 +42,13 @@ type Target struct {
 	Sidecar   string
 	// Hosts are the external host names whose clusters and stats matter.
 	Hosts []string
+	// Gateway is the scenario's egress gateway pod, when it has one: its
+	// Envoy's config, clusters and access log (the doc tests read the log).
+	Gateway *Pod
 }
+
+// Pod is a pod by namespace and name.
+type Pod struct{ Namespace, Name string }
 
 // Item is one file of the collection and how to fill it.
 type Item struct {
@@ -57,19 +63,29 @@ type Item struct {
 // Plan lists what to collect for a target, in order.
 func Plan(t Target) []Item {
 	agent := func(path string) []string { return []string{"pilot-agent", "request", "GET", path} }
-	execItem := func(file, path string, filter func([]byte) []byte) Item {
+	execIn := func(ns, pod, file, path string, filter func([]byte) []byte) Item {
 		argv := agent(path)
-		return Item{File: file, Describe: fmt.Sprintf("exec %s/%s -c %s -- %s", t.Namespace, t.Pod, t.Sidecar, strings.Join(argv, " ")),
+		return Item{File: file, Describe: fmt.Sprintf("exec %s/%s -c %s -- %s", ns, pod, t.Sidecar, strings.Join(argv, " ")),
 			fetch: func(ctx context.Context, s Source) ([]byte, error) {
-				return s.Exec(ctx, t.Namespace, t.Pod, t.Sidecar, argv)
+				return s.Exec(ctx, ns, pod, t.Sidecar, argv)
 			},
 			filter: filter}
 	}
-	logItem := func(container string) Item {
-		return Item{File: "logs-" + container + ".txt", Describe: fmt.Sprintf("logs %s/%s -c %s", t.Namespace, t.Pod, container),
-			fetch: func(ctx context.Context, s Source) ([]byte, error) { return s.Logs(ctx, t.Namespace, t.Pod, container) }}
+	logOf := func(ns, pod, file, container string) Item {
+		return Item{File: file, Describe: fmt.Sprintf("logs %s/%s -c %s", ns, pod, container),
+			fetch: func(ctx context.Context, s Source) ([]byte, error) { return s.Logs(ctx, ns, pod, container) }}
 	}
-	return []Item{
+	execItem := func(file, path string, filter func([]byte) []byte) Item { return execIn(t.Namespace, t.Pod, file, path, filter) }
+	logItem := func(container string) Item { return logOf(t.Namespace, t.Pod, "logs-"+container+".txt", container) }
+	var gateway []Item
+	if g := t.Gateway; g != nil {
+		gateway = []Item{
+			execIn(g.Namespace, g.Name, "gateway-envoy-config_dump.json", "config_dump", nil),
+			execIn(g.Namespace, g.Name, "gateway-envoy-clusters.txt", "clusters", linesMentioning(t.Hosts)),
+			logOf(g.Namespace, g.Name, "gateway-logs-"+t.Sidecar+".txt", t.Sidecar),
+		}
+	}
+	return append([]Item{
 		execItem("envoy-config_dump.json", "config_dump", nil),
 		execItem("envoy-clusters.txt", "clusters", linesMentioning(append([]string{"PassthroughCluster"}, t.Hosts...))),
 		execItem("envoy-stats.txt", "stats", linesMentioning(append([]string{"PassthroughCluster", "upstream_rq_timeout", "upstream_rq_retry"}, t.Hosts...))),
@@ -79,7 +95,7 @@ func Plan(t Target) []Item {
 			fetch: func(ctx context.Context, s Source) ([]byte, error) { return s.Events(ctx, t.Namespace) }},
 		{File: "objects.yaml", Describe: "applied objects from the API server",
 			fetch: func(ctx context.Context, s Source) ([]byte, error) { return s.Objects(ctx) }},
-	}
+	}, gateway...)
 }
 
 // Collect writes the plan's files into dir/<scenario>/ and an index of what

@@ -110,3 +110,24 @@ func TestRedacted(t *testing.T) {
 	assert.Equal(t, []byte("REDACTED"), r.Data["cacert"])
 	assert.Equal(t, []byte("KEY"), s.Data["tls.key"], "the original is untouched")
 }
+
+// TestCollectReadsTheEgressGateway: with an egress gateway, its Envoy's
+// config and clusters and its access log (where istio.io's egress-gateway
+// tests look for outbound|80||edition.cnn.com) are collected too.
+func TestCollectReadsTheEgressGateway(t *testing.T) {
+	withGateway := target
+	withGateway.Gateway = &Pod{Namespace: "istio-system", Name: "istio-egressgateway-5f7c-x2x9q"}
+	src := &fakeSource{big: 10}
+	dir := t.TempDir()
+	_ = Collect(context.Background(), dir, withGateway, src)
+	assert.Equal(t, []string{
+		"exec istio-system/istio-egressgateway-5f7c-x2x9q -c istio-proxy -- pilot-agent request GET config_dump",
+		"exec istio-system/istio-egressgateway-5f7c-x2x9q -c istio-proxy -- pilot-agent request GET clusters",
+		"logs istio-system/istio-egressgateway-5f7c-x2x9q -c istio-proxy",
+	}, src.calls[len(src.calls)-3:])
+	clusters, err := os.ReadFile(filepath.Join(dir, "tetrate-https-egress", "gateway-envoy-clusters.txt"))
+	require.NoError(t, err)
+	assert.Equal(t, "outbound|80||www.tetrate.io::10.244.0.7:443::rq_timeout::4", string(clusters))
+	_, err = os.Stat(filepath.Join(dir, "tetrate-https-egress", "gateway-logs-istio-proxy.txt"))
+	assert.NoError(t, err)
+}

@@ -17,6 +17,7 @@ import (
 
 	"istio-egress-conformance/harness/apply"
 	"istio-egress-conformance/harness/diagnostics"
+	"istio-egress-conformance/harness/egressgateway"
 	"istio-egress-conformance/harness/workload"
 	"istio-egress-conformance/scenarios"
 )
@@ -35,6 +36,13 @@ func (r *Run) collectDiagnostics(ctx context.Context, cfg *envconf.Config, s sce
 	src := &clusterSource{res: cfg.Client().Resources(), cs: cs, fixtures: fixtures}
 	target := diagnostics.Target{Scenario: s.Name, Namespace: s.Client.Namespace, Pod: workload.ClientPodName,
 		Container: workload.ClientContainer, Sidecar: workload.SidecarContainer, Hosts: apply.Hosts(s)}
+	if g, ok := egressgateway.Of(s); ok {
+		ns, pod, err := g.ReadyPod(ctx, cfg.Client().Resources())
+		if err != nil {
+			return err
+		}
+		target.Gateway = &diagnostics.Pod{Namespace: ns, Name: pod}
+	}
 	return diagnostics.Collect(ctx, filepath.Join(r.Cfg.Artifacts, "diagnostics"), target, src)
 }
 

@@ -58,6 +58,13 @@ func Simulate(s scenarios.Scenario) (*simulation.Simulation, error) {
 	return sidecar, err
 }
 
+// SimulateGateway is the scenario's egress gateway's Envoy config, as
+// Istio's translation makes it; nil when the scenario names no gateway.
+func SimulateGateway(s scenarios.Scenario) (*simulation.Simulation, error) {
+	_, gateway, err := simulate(s)
+	return gateway, err
+}
+
 // simulate translates the scenario once for its proxies: the client's
 // sidecar, and the egress gateway when the scenario names one (nil otherwise).
 func simulate(s scenarios.Scenario) (sidecar, gateway *simulation.Simulation, err error) {

@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 
 	"istio-egress-conformance/harness/converge"
+	"istio-egress-conformance/harness/egressgateway"
 	"istio-egress-conformance/harness/judge"
 	"istio-egress-conformance/harness/offline"
 	"istio-egress-conformance/harness/results"
@@ -33,27 +34,44 @@ type View struct {
 	Pending judge.Pending
 }
 
-// Reader reads the client sidecar of a namespace.
-type Reader func(ctx context.Context, namespace string) (View, error)
+// Proxy is a pod whose istio-proxy container's Envoy is read: the client's
+// sidecar, or an egress gateway's pod (both charts name the container
+// istio-proxy: gateway templates/deployment.yaml, istio-discovery
+// files/kube-gateway.yaml).
+type Proxy struct{ Namespace, Pod string }
 
-// Judge is the live tier's judgement of a scenario's client sidecar: the
-// offline prediction, then Await with the sidecar read over exec. An error is
-// only a prediction the offline tier could not make; the sidecar's own
-// failures are in the evidence.
+// String is namespace/pod.
+func (p Proxy) String() string { return p.Namespace + "/" + p.Pod }
+
+// Reader reads one proxy's Envoy.
+type Reader func(ctx context.Context, p Proxy) (View, error)
+
+// Judge is the live tier's judgement of a scenario's client sidecar, and of
+// its egress gateway's pod when it has one: the offline prediction, then
+// Await with both read over exec. An error is only a prediction the offline
+// tier could not make; the proxies' own failures are in the evidence.
 func Judge(ctx context.Context, res *resources.Resources, s scenarios.Scenario, serverIPs []string, within time.Duration) (results.SidecarEvidence, error) {
 	want, err := offline.Predict(s)
 	if err != nil {
 		return results.SidecarEvidence{}, fmt.Errorf("offline prediction: %v", err)
 	}
-	return Await(ctx, ExecReader(res), s, want, serverIPs, within, time.Second), nil
+	var gw *Proxy
+	if g, ok := egressgateway.Of(s); ok {
+		ns, pod, err := g.ReadyPod(ctx, res)
+		if err != nil {
+			return results.SidecarEvidence{Offline: want, Err: err}, nil
+		}
+		gw = &Proxy{Namespace: ns, Pod: pod}
+	}
+	return Await(ctx, ExecReader(res), s, want, gw, serverIPs, within, time.Second), nil
 }
 
 // ExecReader reads the sidecar through pilot-agent in the istio-proxy
 // container, as Istio's own test framework does (pkg/test/framework/components/echo/kube/sidecar.go:
 // `pilot-agent request GET <path>` against Envoy's admin port).
 func ExecReader(res *resources.Resources) Reader {
-	return func(ctx context.Context, namespace string) (View, error) {
-		dump, err := pilotAgentGet(ctx, res, namespace, "config_dump")
+	return func(ctx context.Context, p Proxy) (View, error) {
+		dump, err := pilotAgentGet(ctx, res, p, "config_dump")
 		if err != nil {
 			return View{}, err
 		}
@@ -69,7 +87,7 @@ func ExecReader(res *resources.Resources) Reader {
 		if err != nil {
 			return View{}, err
 		}
-		status, err := pilotAgentGet(ctx, res, namespace, "clusters?format=json")
+		status, err := pilotAgentGet(ctx, res, p, "clusters?format=json")
 		if err != nil {
 			return View{}, err
 		}
@@ -81,13 +99,13 @@ func ExecReader(res *resources.Resources) Reader {
 	}
 }
 
-// pilotAgentGet asks the sidecar's Envoy admin endpoint for path. pilot-agent
+// pilotAgentGet asks the proxy's Envoy admin endpoint for path. pilot-agent
 // exits 0 even on a 404, so the caller's parser is what judges the answer.
-func pilotAgentGet(ctx context.Context, res *resources.Resources, namespace, path string) ([]byte, error) {
+func pilotAgentGet(ctx context.Context, res *resources.Resources, p Proxy, path string) ([]byte, error) {
 	var stdout, stderr bytes.Buffer
 	argv := []string{"pilot-agent", "request", "GET", path}
-	if err := res.ExecInPod(ctx, namespace, workload.ClientPodName, workload.SidecarContainer, argv, &stdout, &stderr); err != nil {
-		return nil, fmt.Errorf("exec %s in %s/%s container %s: %v (stderr: %q)", strings.Join(argv, " "), namespace, workload.ClientPodName, workload.SidecarContainer, err, stderr.String())
+	if err := res.ExecInPod(ctx, p.Namespace, p.Pod, workload.SidecarContainer, argv, &stdout, &stderr); err != nil {
+		return nil, fmt.Errorf("exec %s in %s container %s: %v (stderr: %q)", strings.Join(argv, " "), p, workload.SidecarContainer, err, stderr.String())
 	}
 	return stdout.Bytes(), nil
 }
@@ -95,20 +113,36 @@ func pilotAgentGet(ctx context.Context, res *resources.Resources, namespace, pat
 // Await reads the client sidecar until its config predicts what the offline
 // tier predicts (want) for every check, so that it holds the scenario's
 // objects: a 504 from a 1 ms timeout comes with or without TLS origination,
-// only the config tells them apart. In hermetic mode (serverIPs set) every
-// DNS cluster a check reaches must also have resolved to the hermetic server,
-// or curl's answer would be about another host. It gives up after within,
-// with Err naming what still differs.
-func Await(ctx context.Context, read Reader, s scenarios.Scenario, want []results.Prediction, serverIPs []string, within, interval time.Duration) results.SidecarEvidence {
+// only the config tells them apart. With an egress gateway (gw), the gateway
+// hop of each check is predicted from the gateway pod's own config, and must
+// agree too. In hermetic mode (serverIPs set) every DNS cluster a check
+// reaches must also have resolved to the hermetic server, or curl's answer
+// would be about another host. It gives up after within, with Err naming
+// what still differs.
+func Await(ctx context.Context, read Reader, s scenarios.Scenario, want []results.Prediction, gw *Proxy, serverIPs []string, within, interval time.Duration) results.SidecarEvidence {
 	ev := results.SidecarEvidence{Offline: want}
+	client := Proxy{Namespace: s.Client.Namespace, Pod: workload.ClientPodName}
 	outcome := converge.Await(ctx, converge.Options{Consecutive: 1, Deadline: within, Interval: interval}, func(ctx context.Context) (string, []string, error) {
-		view, err := read(ctx, s.Client.Namespace)
+		view, err := read(ctx, client)
 		if err != nil {
 			return "", nil, err
 		}
 		got, err := judge.FromSimulation(view.Sim, s.Checks)
 		if err != nil {
 			return "", nil, fmt.Errorf("the sidecar's config: %v", err)
+		}
+		if gw != nil {
+			gwView, err := read(ctx, *gw)
+			if err != nil {
+				return "", nil, fmt.Errorf("egress gateway %s: %v", gw, err)
+			}
+			g, _ := egressgateway.Of(s)
+			if err := judge.GatewayHops(gwView.Sim, g.Host(), s.Checks, got); err != nil {
+				return "", nil, fmt.Errorf("egress gateway %s's config: %v", gw, err)
+			}
+			for _, r := range gwView.Pending.Rejected {
+				view.Pending.Rejected = append(view.Pending.Rejected, r+" (at the egress gateway)")
+			}
 		}
 		ev.Sidecar, ev.Problems = got, problems(view, s, got, want, serverIPs)
 		return fmt.Sprintf("%d listeners, %d clusters, %d route configs", len(view.Sim.Listeners), len(view.Sim.Clusters), len(view.Sim.Routes)), problemLines(s, ev.Problems), nil
@@ -190,3 +224,4 @@ func lastProblem(c results.Convergence) string {
 	}
 	return strings.Join(a.Mismatches, "; ")
 }
+
