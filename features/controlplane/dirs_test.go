@@ -48,7 +48,7 @@ func TestScenarioDirsGiveTheOfflineVerdicts(t *testing.T) {
 	}
 	cp, off := verdicts(t, "../offline/testdata/contradicting")
 	assert.Equal(t, off, cp)
-	assert.Len(t, cp, 6, "every check of the folder's loadable scenarios")
+	assert.Len(t, cp, 7, "every check of the folder's loadable scenarios")
 	for name, m := range cp {
 		assert.NotEmpty(t, m, "%s contradicts Istio and must fail", name)
 	}

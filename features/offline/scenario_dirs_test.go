@@ -61,6 +61,10 @@ func TestScenarioDirContradictingIstioFails(t *testing.T) {
 		"expect.gateway.timeout: expected 2ms, observed 1ms",
 		"--- FAIL: TestScenarios/wrong-gateway-hop/https-from-gateway ",
 		"expect.from: expected gateway, observed route passthrough via cluster PassthroughCluster, timeout none: the sidecar does not send the request to the scenario's egress gateway",
+		"--- FAIL: TestScenarios/wrong-gateway-api-hop/http ",
+		"scenario wrong-gateway-api-hop, check http: expect.gateway.cluster: expected outbound|443||edition.cnn.com, observed outbound|80||edition.cnn.com",
+		"scenario wrong-gateway-api-hop, check http: expect.gateway.upstream.port: expected 443, observed 80",
+		"scenario wrong-gateway-api-hop, check http: expect.gateway.upstream.tls.mode: expected SIMPLE, observed DISABLE",
 	} {
 		assert.Contains(t, out, want)
 	}
@@ -72,7 +76,7 @@ func TestScenarioDirContradictingIstioFails(t *testing.T) {
 	for _, tc := range suites.Suites[0].Testcases {
 		cases[tc.Name] = tc
 	}
-	assert.Len(t, cases, 7, "one test case per check, plus one for the file that did not load")
+	assert.Len(t, cases, 8, "one test case per check, plus one for the file that did not load")
 	timeout := cases["wrong-mechanism/http"]
 	require.NotNil(t, timeout.Failure)
 	assert.Contains(t, timeout.Failure.Data, "expect.timeout: expected 10s, observed 1ms")
@@ -81,7 +85,7 @@ func TestScenarioDirContradictingIstioFails(t *testing.T) {
 
 	report := readReport(t, artifacts)
 	assert.Equal(t, "failure", report.Result)
-	assert.Equal(t, results.Counts{Failed: 7}, report.Statistics)
+	assert.Equal(t, results.Counts{Failed: 8}, report.Statistics)
 	assert.Contains(t, report.FailedTests, "no-timeout/http")
 }
 

@@ -70,11 +70,15 @@ func SimulateGateway(s scenarios.Scenario) (*simulation.Simulation, error) {
 func simulate(s scenarios.Scenario) (sidecar, gateway *simulation.Simulation, err error) {
 	quietIstioLogs()
 	configs := istioConfigs(s)
+	kube, err := kubernetesObjects(s)
+	if err != nil {
+		return nil, nil, fmt.Errorf("scenario %s: %v", s.Name, err)
+	}
 	// Istio's test fixtures report failures through a test.Failer and stop
 	// their informers on its cleanup; test.Wrap turns both into an error and a
 	// return, so the engine is an ordinary function.
 	err = test.Wrap(func(t test.Failer) {
-		gen := configGen(t, configs, kubernetesObjects(s))
+		gen := configGen(t, configs, kube)
 		// The client pod's labels, which workloadSelectors match (Istio
 		// pilot/pkg/model/sidecar.go, SidecarScope.DestinationRule;
 		// push_context.go getSidecarScope), and its service account.
@@ -170,8 +174,7 @@ const gatewayClusterIP = "10.96.0.200"
 // its own informer, not from the config store (pilot/pkg/config/kube/gateway/
 // controller.go, Inputs.ServiceEntries; pilot/pkg/networking/core/
 // sidecar_simulation_test.go TestSidecarRoutes gives its objects to both).
-func kubernetesObjects(s scenarios.Scenario) []runtime.Object {
-	var out []runtime.Object
+func kubernetesObjects(s scenarios.Scenario) (out []runtime.Object, err error) {
 	gatewayAPI := false
 	for _, o := range s.Objects() {
 		gatewayAPI = gatewayAPI || fixture.IsGatewayAPI(o.Object.GetObjectKind().GroupVersionKind())
@@ -194,11 +197,18 @@ func kubernetesObjects(s scenarios.Scenario) []runtime.Object {
 		out = append(out, svc)
 	}
 	for _, o := range s.Objects() {
+		obj := o.Object
+		if fixture.IsGatewayAPI(obj.GetObjectKind().GroupVersionKind()) {
+			obj, err = fixture.ReadVersion(obj) // the fake client serves each object at the version it holds
+			if err != nil {
+				return nil, fmt.Errorf("%s: %v", o, err)
+			}
+		}
 		if o.Istio == nil || gatewayAPI && o.Istio.GroupVersionKind.Kind == "ServiceEntry" {
-			out = append(out, o.Object)
+			out = append(out, obj)
 		}
 	}
-	return out
+	return out, nil
 }
 
 func istioConfigs(s scenarios.Scenario) []istioconfig.Config {
