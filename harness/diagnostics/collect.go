@@ -75,7 +75,9 @@ func Plan(t Target) []Item {
 		return Item{File: file, Describe: fmt.Sprintf("logs %s/%s -c %s", ns, pod, container),
 			fetch: func(ctx context.Context, s Source) ([]byte, error) { return s.Logs(ctx, ns, pod, container) }}
 	}
-	execItem := func(file, path string, filter func([]byte) []byte) Item { return execIn(t.Namespace, t.Pod, file, path, filter) }
+	execItem := func(file, path string, filter func([]byte) []byte) Item {
+		return execIn(t.Namespace, t.Pod, file, path, filter)
+	}
 	logItem := func(container string) Item { return logOf(t.Namespace, t.Pod, "logs-"+container+".txt", container) }
 	var gateway []Item
 	if g := t.Gateway; g != nil {

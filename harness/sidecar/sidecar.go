@@ -224,4 +224,3 @@ func lastProblem(c results.Convergence) string {
 	}
 	return strings.Join(a.Mismatches, "; ")
 }
-
