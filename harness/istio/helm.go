@@ -59,9 +59,11 @@ func InstallCommands(helm, kubeconfig string, cfg config.Config) [][]string {
 
 // ReleasesCommand lists, as JSON, the releases labelled with the run id in
 // every namespace (Istio's, and egress gateways'), in any state but
-// uninstalled: a release whose install was killed half-way is "pending".
+// uninstalled and superseded: a release whose install or uninstall was
+// killed half-way is "pending-install" or "uninstalling" (helm v4
+// pkg/action/list.go, SetStateMask).
 func ReleasesCommand(helm, kubeconfig, runID string) []string {
-	return []string{helm, "list", "--all-namespaces", "--deployed", "--failed", "--pending", "--selector", config.RunIDLabel + "=" + runID,
+	return []string{helm, "list", "--all-namespaces", "--deployed", "--failed", "--pending", "--uninstalling", "--selector", config.RunIDLabel + "=" + runID,
 		"--output", "json", "--kubeconfig", kubeconfig}
 }
 

@@ -24,7 +24,7 @@ func TestInstallCommands(t *testing.T) {
 }
 
 func TestUninstallRemovesOnlyTheRunsLabelledReleases(t *testing.T) {
-	list := "/bin/helm list --all-namespaces --deployed --failed --pending --selector egress-conformance.io/run-id=abcd1234 --output json --kubeconfig /kc"
+	list := "/bin/helm list --all-namespaces --deployed --failed --pending --uninstalling --selector egress-conformance.io/run-id=abcd1234 --output json --kubeconfig /kc"
 	for name, tc := range map[string]struct {
 		listed string
 		want   []string

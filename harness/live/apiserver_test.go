@@ -303,7 +303,7 @@ func TestAgainstAPIServer(t *testing.T) {
 		require.NoError(t, res.Create(ctx, other))
 
 		// A later process, with only the run id.
-		list := "/bin/helm list --all-namespaces --deployed --failed --pending --selector egress-conformance.io/run-id=5eed0001 --output json --kubeconfig " + cfg.KubeconfigFile()
+		list := "/bin/helm list --all-namespaces --deployed --failed --pending --uninstalling --selector egress-conformance.io/run-id=5eed0001 --output json --kubeconfig " + cfg.KubeconfigFile()
 		rec := &command.Recorder{Replies: map[string]command.Reply{list: {Out: []byte(`[{"name":"istiod","namespace":"istio-system"}]`)}}}
 		sweeper := New(config.Config{RunID: "5eed0001", Sweep: "5eed0001"}, preflight.Report{Mode: preflight.ModeExisting, Tools: map[string]string{"helm": "/bin/helm"}},
 			scenarios.Builtin(), io.Discard)

@@ -173,7 +173,7 @@ func TestUniqueNamespacesRenameTheCatalog(t *testing.T) {
 }
 
 func TestHelmUninstallStepFindsReleasesByLabel(t *testing.T) {
-	list := "/bin/helm list --all-namespaces --deployed --failed --pending --selector egress-conformance.io/run-id=abcd1234 --output json --kubeconfig /kc"
+	list := "/bin/helm list --all-namespaces --deployed --failed --pending --uninstalling --selector egress-conformance.io/run-id=abcd1234 --output json --kubeconfig /kc"
 	rec := &command.Recorder{Replies: map[string]command.Reply{list: {Out: []byte(`[{"name":"istio-base","namespace":"istio-system"},{"name":"istiod","namespace":"istio-system"}]`)}}}
 	r := &Run{Cfg: config.Config{RunID: "abcd1234"}, Report: preflight.Report{Mode: preflight.ModeExisting, Tools: map[string]string{"helm": "/bin/helm"}},
 		Runner: rec, installedIstio: true}
