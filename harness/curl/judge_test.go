@@ -27,7 +27,7 @@ func TestJudgeSeedExpectations(t *testing.T) {
 
 	assert.Equal(t, []string{
 		"status: expected 504, observed 200",
-		`from: expected envoy, observed upstream (server: "Apache", x-envoy-upstream-service-time absent)`,
+		`from: expected envoy, observed upstream (server: "Apache", x-envoy-upstream-service-time absent, x-egress-conformance-server absent)`,
 		"route: expected mesh, observed passthrough (envoy-made headers absent)",
 	}, Judge(seed504, captured(t, "http-200")))
 	assert.Equal(t, []string{
@@ -70,7 +70,7 @@ func TestJudgeUpstreamThroughMeshRoute(t *testing.T) {
 	seed504 := contract.Expect{Status: 504, From: contract.FromEnvoy, Route: contract.RouteMesh}
 	assert.Equal(t, []string{
 		"status: expected 504, observed 200",
-		`from: expected envoy, observed upstream (server: "envoy", x-envoy-upstream-service-time present)`,
+		`from: expected envoy, observed upstream (server: "envoy", x-envoy-upstream-service-time present, x-egress-conformance-server present)`,
 	}, Judge(seed504, upstream))
 	assert.Equal(t, contract.FromEnvoy, captured(t, "http-504-envoy").From(), "the seed's 504 is still the sidecar's")
 }
@@ -99,7 +99,33 @@ func TestJudgeDirectResponse(t *testing.T) {
 	assert.Empty(t, Judge(blocked, direct))
 	assert.Equal(t, []string{
 		"status: expected 502, observed 200",
-		`from: expected envoy, observed upstream (server: "envoy", x-envoy-upstream-service-time present)`,
+		`from: expected envoy, observed upstream (server: "envoy", x-envoy-upstream-service-time present, x-egress-conformance-server present)`,
 		"route: expected direct, observed mesh (envoy-made headers present)",
 	}, Judge(blocked, captured(t, "http-200-upstream-via-mesh-route")))
+}
+
+// TestGatewayAnswerInHermeticMode: through an egress gateway to the hermetic
+// host, the sidecar marks the gateway's own answer (its route timeout's 504)
+// with its router's service time, as it marks the host's; only the host's own
+// header tells them apart.
+func TestGatewayAnswerInHermeticMode(t *testing.T) {
+	viaGateway := Observer{HermeticGateway: true}
+	hostAnswer := captured(t, "http-200-upstream-via-mesh-route") // the hermetic host's, relayed
+	assert.Equal(t, contract.FromUpstream, viaGateway.From(hostAnswer))
+
+	gatewayAnswer := hostAnswer
+	gatewayAnswer.Status = 504
+	gatewayAnswer.Headers = hostAnswer.Headers.Clone()
+	gatewayAnswer.Headers.Del(HermeticServerHeader)
+	assert.Equal(t, contract.FromGateway, viaGateway.From(gatewayAnswer))
+	assert.Equal(t, contract.FromGateway, viaGateway.Answer(gatewayAnswer).From, "the report says so too")
+	assert.Equal(t, contract.FromUpstream, Observer{}.From(gatewayAnswer), "without the hermetic host's stamp, nothing tells")
+
+	expectGateway := contract.Expect{Status: 504, From: contract.FromGateway, Route: contract.RouteMesh}
+	assert.Empty(t, viaGateway.Judge(expectGateway, gatewayAnswer))
+	assert.Equal(t, []string{
+		"status: expected 504, observed 200",
+		`from: expected gateway, observed upstream (server: "envoy", x-envoy-upstream-service-time present, x-egress-conformance-server present)`,
+	}, viaGateway.Judge(expectGateway, hostAnswer))
+	assert.Equal(t, contract.FromEnvoy, viaGateway.From(captured(t, "http-504-envoy")), "the sidecar's own 504 stays the sidecar's")
 }

@@ -321,6 +321,9 @@ func TestAgainstAPIServer(t *testing.T) {
 	t.Run("the chart gateway is installed with the pinned helm and uninstalled by label, with the Gateway API CRD the cluster lacked", func(t *testing.T) {
 		testGatewayInstall(t, cfg)
 	})
+	t.Run("in hermetic mode the installed gateway's pods get the hermetic server's hostAliases", func(t *testing.T) {
+		testHermeticGateway(t, cfg)
+	})
 	t.Run("a gateway that already runs is used as is and survives the teardown", func(t *testing.T) {
 		testPreexistingGateway(t, cfg)
 	})

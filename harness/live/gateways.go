@@ -3,6 +3,7 @@ package live
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"slices"
@@ -11,10 +12,13 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/e2e-framework/klient/decoder"
+	"sigs.k8s.io/e2e-framework/klient/k8s"
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 	"sigs.k8s.io/e2e-framework/klient/wait"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
@@ -41,11 +45,23 @@ func (r *Run) setupGateways(ctx context.Context, cfg *envconf.Config) (context.C
 		}
 	}
 	for _, g := range chartGateways(ss) {
-		if err := r.installGateway(ctx, cfg, g); err != nil {
+		if err := r.installGateway(ctx, cfg, g, gatewayHosts(ss, g)); err != nil {
 			return ctx, err
 		}
 	}
 	return ctx, nil
+}
+
+// gatewayHosts are the hosts the scenarios through gateway g reach: in
+// hermetic mode the gateway's pods resolve them to the run's server.
+func gatewayHosts(ss []scenarios.Scenario, g egressgateway.Gateway) []string {
+	var through []scenarios.Scenario
+	for _, s := range ss {
+		if o, ok := egressgateway.Of(s); ok && o.String() == g.String() {
+			through = append(through, s)
+		}
+	}
+	return apply.Hosts(through...)
 }
 
 // needsGatewayAPI tells whether a scenario holds a Gateway API object.
@@ -140,7 +156,7 @@ func waitEstablished(ctx context.Context, res *resources.Resources, name string)
 // its name already runs in its namespace: that gateway, someone else's, is
 // used as is and never touched. The namespace, when the run makes it, is
 // labelled and goes with the run's namespaces.
-func (r *Run) installGateway(ctx context.Context, cfg *envconf.Config, g egressgateway.Gateway) error {
+func (r *Run) installGateway(ctx context.Context, cfg *envconf.Config, g egressgateway.Gateway, hosts []string) error {
 	res := cfg.Client().Resources()
 	err := res.Get(ctx, g.Name, g.Namespace, &appsv1.Deployment{})
 	if err == nil {
@@ -162,6 +178,62 @@ func (r *Run) installGateway(ctx context.Context, cfg *envconf.Config, g egressg
 		if err != nil {
 			return fmt.Errorf("egress gateway %s: %v", g, err)
 		}
-		return nil
+		if !r.Hermetic() {
+			return nil
+		}
+		return pointAtHermeticServer(ctx, res, g, workload.HostAliases(r.serverIPs, hosts))
 	})
+}
+
+// pointAtHermeticServer gives the gateway's pods the hermetic server's
+// hostAliases, as each client pod has: the gateway's own Envoy resolves the
+// hosts of its STRICT_DNS clusters, reading the pod's /etc/hosts first as the
+// sidecar does (harness/workload/hosts.go). The chart has no value for them
+// (manifests/charts/gateway/values.yaml), so the Deployment the run installed
+// is patched, and its rollout awaited: the pods of the install are replaced.
+func pointAtHermeticServer(ctx context.Context, res *resources.Resources, g egressgateway.Gateway, aliases []corev1.HostAlias) error {
+	patch, err := json.Marshal(map[string]any{"spec": map[string]any{"template": map[string]any{"spec": map[string]any{"hostAliases": aliases}}}})
+	if err != nil {
+		return err
+	}
+	dep := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: g.Name, Namespace: g.Namespace}}
+	if err := res.Patch(ctx, dep, k8s.Patch{PatchType: types.StrategicMergePatchType, Data: patch}); err != nil {
+		return fmt.Errorf("egress gateway %s: give its pods the hermetic server's hostAliases: %v", g, err)
+	}
+	if err := wait.For(func(ctx context.Context) (bool, error) {
+		if err := res.Get(ctx, g.Name, g.Namespace, dep); err != nil {
+			return false, err
+		}
+		return rolledOut(dep), nil
+	}, wait.WithContext(ctx), wait.WithTimeout(5*time.Minute), wait.WithInterval(time.Second)); err != nil {
+		return fmt.Errorf("egress gateway %s: its pods with the hermetic hostAliases never all became available: %v", g, err)
+	}
+	return nil
+}
+
+// rolledOut is kubectl rollout status's test for a Deployment (k8s.io/kubectl
+// pkg/polymorphichelpers/rollout_status.go, DeploymentStatusViewer.Status):
+// the controller saw the latest spec, every replica is updated, no old one
+// is left, and every updated one is available.
+func rolledOut(d *appsv1.Deployment) bool {
+	st := d.Status
+	if d.Generation > st.ObservedGeneration {
+		return false
+	}
+	if d.Spec.Replicas != nil && st.UpdatedReplicas < *d.Spec.Replicas {
+		return false
+	}
+	return st.Replicas <= st.UpdatedReplicas && st.AvailableReplicas >= st.UpdatedReplicas
+}
+
+// cannotRunAfterSetup says why the run, as its setup left the cluster, cannot
+// run the scenario; "" when it can. In hermetic mode a chart gateway someone
+// else installed has no hostAliases for the run's server, and the run never
+// touches it.
+func (r *Run) cannotRunAfterSetup(s scenarios.Scenario) string {
+	g, ok := egressgateway.Of(s)
+	if !ok || g.Managed() || !r.Hermetic() || slices.ContainsFunc(r.installedGateways, func(o egressgateway.Gateway) bool { return o.String() == g.String() }) {
+		return ""
+	}
+	return fmt.Sprintf("egressGateway %s: it was installed before this run, so its pods have no hostAliases for the hermetic server and resolve the hosts through the cluster's DNS; run it with E2E_EXTERNAL=internet", g)
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -15,6 +16,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
 	"istio-egress-conformance/harness/command"
@@ -133,4 +135,68 @@ func testPreexistingGateway(t *testing.T, cfg *envconf.Config) {
 	assertOnlyNamespaceWaitFailed(t, err)
 	assert.False(t, slices.ContainsFunc(rec.Calls, func(c []string) bool { return slices.Contains(c, "uninstall") }), "nothing to uninstall: %v", rec.Calls)
 	assertKept(t, res, theirs, "a gateway the run did not install")
+}
+
+// fakeDeploymentController stands in for the controller manager envtest does
+// not run: it reports every generation of a Deployment as rolled out.
+func fakeDeploymentController(t *testing.T, res *resources.Resources, namespace, name string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			var d appsv1.Deployment
+			if res.Get(ctx, name, namespace, &d) == nil && d.Status.ObservedGeneration < d.Generation {
+				d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: 1, UpdatedReplicas: 1, ReadyReplicas: 1, AvailableReplicas: 1}
+				_ = res.UpdateStatus(ctx, &d)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+// testHermeticGateway: in hermetic mode the chart gateway the run installs
+// gets the hermetic server's hostAliases for the hosts of the scenarios
+// through it, and the run waits for that rollout.
+func testHermeticGateway(t *testing.T, cfg *envconf.Config) {
+	ctx := context.Background()
+	res := cfg.Client().Resources()
+	helm, err := preflight.ToolPath(ctx, command.Exec{}, "helm")
+	require.NoError(t, err)
+	istioDir, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "istio.io/istio").Output()
+	require.NoError(t, err)
+	r := testRun(t, "envtestg3", true)
+	r.Cfg.External, r.serverIPs = config.ExternalHermetic, []string{"10.244.0.8", "fd00:10:244::8"}
+	r.Report.Tools = map[string]string{"helm": helm}
+	r.Runner = localChart{chart: filepath.Join(strings.TrimSpace(string(istioDir)), egressgateway.Chart)}
+	fakeDeploymentController(t, res, istio.Namespace, "istio-egressgateway")
+	_, err = r.setupGateways(ctx, cfg)
+	require.NoError(t, err)
+
+	var dep appsv1.Deployment
+	require.NoError(t, res.Get(ctx, "istio-egressgateway", istio.Namespace, &dep))
+	assert.Equal(t, []corev1.HostAlias{
+		{IP: "10.244.0.8", Hostnames: []string{"www.tetrate.io", "tetrate.io"}},
+		{IP: "fd00:10:244::8", Hostnames: []string{"www.tetrate.io", "tetrate.io"}},
+	}, dep.Spec.Template.Spec.HostAliases, "the hosts of tetrate-egress-gateway and -exported, the scenarios through this gateway")
+	assert.True(t, rolledOut(&dep))
+	assert.Empty(t, r.cannotRunAfterSetup(r.scenario(t, "tetrate-egress-gateway")))
+
+	_, err = r.Teardown()(ctx, cfg)
+	assertOnlyNamespaceWaitFailed(t, err)
+	assertGone(t, res, &dep, "the installed gateway")
+}
+
+func TestRolledOutIsKubectlsTest(t *testing.T) {
+	one := int32(1)
+	d := func(gen, observed int64, replicas, updated, available int32) *appsv1.Deployment {
+		return &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Generation: gen}, Spec: appsv1.DeploymentSpec{Replicas: &one},
+			Status: appsv1.DeploymentStatus{ObservedGeneration: observed, Replicas: replicas, UpdatedReplicas: updated, AvailableReplicas: available}}
+	}
+	assert.False(t, rolledOut(d(2, 1, 1, 1, 1)), "the controller has not seen the patch")
+	assert.False(t, rolledOut(d(2, 2, 1, 0, 1)), "no new pod yet")
+	assert.False(t, rolledOut(d(2, 2, 2, 1, 1)), "an old pod is still there")
+	assert.False(t, rolledOut(d(2, 2, 1, 1, 0)), "the new pod is not available")
+	assert.True(t, rolledOut(d(2, 2, 1, 1, 1)))
 }

@@ -197,6 +197,11 @@ func TestSlowHostChecksNeedTheRealHost(t *testing.T) {
 	assert.Empty(t, hermetic.cannotServe(scenarios.Check{Name: "fast"}))
 	internet := &Run{Cfg: config.Config{External: config.ExternalInternet}}
 	assert.Empty(t, internet.cannotServe(slow))
+
+	fromGateway := scenarios.Check{Name: "gateway-504", Expect: contract.Expect{Status: 504, From: contract.FromGateway}}
+	assert.Equal(t, "from: gateway: the gateway's own answer looks like the real host's from the client; only the hermetic host's header tells them apart: run it with E2E_EXTERNAL=hermetic",
+		internet.cannotServe(fromGateway))
+	assert.Empty(t, hermetic.cannotServe(fromGateway), "the hermetic host stamps its answers: curl.Observer tells the gateway's")
 }
 
 // TestExternalLabelSelectsTheRuns: a scenario labelled external: internet
@@ -214,8 +219,19 @@ func TestExternalLabelSelectsTheRuns(t *testing.T) {
 	assert.Equal(t, "label external: hermetic: it runs with E2E_EXTERNAL=hermetic, this run has internet", internet.cannotRun(needs("hermetic")))
 	assert.Empty(t, internet.cannotRun(needs("internet")))
 	assert.Equal(t, "label external: mtls-server: no live run provides that host; the offline and control-plane tiers run it", internet.cannotRun(needs("mtls-server")))
-	gateway := scenarios.Scenario{EgressGateway: "istio-egressgateway"}
-	assert.Equal(t, "egressGateway istio-egressgateway: in hermetic mode the gateway's pods would resolve the hosts through the cluster's DNS, not to the run's server; run it with E2E_EXTERNAL=internet",
-		hermetic.cannotRun(gateway), "skipped with a line, never a silent pass")
-	assert.Empty(t, internet.cannotRun(gateway))
+	chart := scenarios.Scenario{Name: "through-chart", EgressGateway: "istio-egressgateway"}
+	assert.Empty(t, hermetic.cannotRun(chart), "the run gives the chart gateway it installs the hermetic hostAliases")
+	assert.Empty(t, internet.cannotRun(chart))
+	assert.Equal(t, "egressGateway istio-system/istio-egressgateway: it was installed before this run, so its pods have no hostAliases for the hermetic server and resolve the hosts through the cluster's DNS; run it with E2E_EXTERNAL=internet",
+		hermetic.cannotRunAfterSetup(chart), "someone else's gateway: skipped with a line, never touched")
+	hermetic.installedGateways = []egressgateway.Gateway{{Namespace: "istio-system", Name: "istio-egressgateway"}}
+	assert.Empty(t, hermetic.cannotRunAfterSetup(chart))
+	assert.Empty(t, internet.cannotRunAfterSetup(chart))
+
+	managed, err := scenarios.BuiltinNamed("istio-doc-egress-gateway-http-gatewayapi")
+	require.NoError(t, err)
+	managed.Labels = nil
+	assert.Equal(t, "egressGateway istio-doc-egress-gateway-api/cnn-egress-gateway: istiod deploys this Gateway API gateway, whose pods would resolve the hosts through the cluster's DNS, not to the run's server; run it with E2E_EXTERNAL=internet",
+		hermetic.cannotRun(managed), "skipped with a line, never a silent pass")
+	assert.Empty(t, internet.cannotRun(managed))
 }

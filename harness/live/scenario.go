@@ -55,6 +55,13 @@ func (r *Run) Feature(e scenarios.Entry) features.Feature {
 		}).Feature()
 	}
 	b = b.Setup(func(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
+		if why := r.cannotRunAfterSetup(s); why != "" {
+			line := fmt.Sprintf("scenario %s skipped: %s", s.Name, why)
+			for _, c := range s.Checks {
+				r.recordSkipped(s, c, line)
+			}
+			t.Skip(line)
+		}
 		if err := r.setupScenario(ctx, cfg, s); err != nil {
 			r.record(results.CheckResult{Scenario: s.Name, Check: "setup", Failures: []string{err.Error()}})
 			t.Error(err)
@@ -202,6 +209,8 @@ func (r *Run) assess(ctx context.Context, t *testing.T, cfg *envconf.Config, s s
 		opts.MaxTime = d + curl.DefaultMaxTime // curl must outwait the slow host
 	}
 	argv := curl.Command(c.URL, opts)
+	_, throughGateway := egressgateway.Of(s)
+	obs := curl.Observer{HermeticGateway: throughGateway && r.Hermetic()}
 	var outcome results.Convergence
 	var last curl.Result
 	err := r.phase(fmt.Sprintf("check %s/%s: %s", s.Name, c.Name, c.URL), func() error {
@@ -212,7 +221,7 @@ func (r *Run) assess(ctx context.Context, t *testing.T, cfg *envconf.Config, s s
 					return "", nil, err
 				}
 				last = result
-				return result.String(), curl.Judge(c.Expect, result), nil
+				return result.String(), obs.Judge(c.Expect, result), nil
 			})
 		if !outcome.Passed {
 			return errors.New(outcome.Reason)
@@ -223,7 +232,7 @@ func (r *Run) assess(ctx context.Context, t *testing.T, cfg *envconf.Config, s s
 		outcome.Reason = err.Error() // the check panicked
 	}
 	verdict := results.CheckResult{Scenario: s.Name, Check: c.Name, URL: c.URL, Expect: c.Expect, HostDelay: c.DeclaredHostDelay(),
-		Duration: outcome.Elapsed, Live: &results.LiveObservation{Last: last.Answer(), Convergence: outcome}}
+		Duration: outcome.Elapsed, Live: &results.LiveObservation{Last: obs.Answer(last), Convergence: outcome}}
 	if !outcome.Passed {
 		verdict.Failures = append(verdict.Failures, fmt.Sprintf("scenario %s, check %s (%s): %s", s.Name, c.Name, c.URL, outcome))
 	}
@@ -246,11 +255,12 @@ const ExternalLabel = "external"
 
 // cannotRun says why this run cannot run the scenario at all; "" when it can.
 func (r *Run) cannotRun(s scenarios.Scenario) string {
-	if s.EgressGateway != "" && r.Hermetic() {
+	if g, ok := egressgateway.Of(s); ok && g.Managed() && r.Hermetic() {
 		// The gateway's own Envoy resolves the upstream hosts (STRICT_DNS at
-		// the gateway): without hostAliases in its pods (the gateway chart has
-		// no such value) it would reach the real hosts, not the run's server.
-		return fmt.Sprintf("egressGateway %s: in hermetic mode the gateway's pods would resolve the hosts through the cluster's DNS, not to the run's server; run it with E2E_EXTERNAL=internet", s.EgressGateway)
+		// the gateway). The run gives the chart gateway it installs the
+		// hermetic hostAliases (setupGateways); istiod deploys a Gateway API
+		// gateway and owns its Deployment.
+		return fmt.Sprintf("egressGateway %s: istiod deploys this Gateway API gateway, whose pods would resolve the hosts through the cluster's DNS, not to the run's server; run it with E2E_EXTERNAL=internet", s.EgressGateway)
 	}
 	want := s.Labels[ExternalLabel]
 	switch {
@@ -270,12 +280,12 @@ func (r *Run) cannotServe(c scenarios.Check) string {
 	if c.HostDelay != nil && r.Hermetic() {
 		return fmt.Sprintf("hostDelay %s: the hermetic host answers at once and cannot be slow; run it with E2E_EXTERNAL=internet", c.HostDelay)
 	}
-	if c.Expect.From == contract.FromGateway {
+	if c.Expect.From == contract.FromGateway && !r.Hermetic() {
 		// The sidecar relays the gateway's own answer as an upstream one
 		// (x-envoy-upstream-service-time, server: envoy), as it relays the
-		// host's: only the hermetic host's own header tells them apart, and
-		// gateway scenarios do not run hermetic yet (cannotRun).
-		return "from: gateway: the gateway's own answer looks like the host's from the client; only the hermetic host's header tells them apart, and gateway scenarios run with E2E_EXTERNAL=internet"
+		// host's: only the hermetic host's own header tells them apart
+		// (curl.Observer).
+		return "from: gateway: the gateway's own answer looks like the real host's from the client; only the hermetic host's header tells them apart: run it with E2E_EXTERNAL=hermetic"
 	}
 	return ""
 }

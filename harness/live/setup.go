@@ -25,9 +25,11 @@ import (
 
 // Setup returns the environment's setup steps, in order.
 func (r *Run) Setup() []env.Func {
-	return []env.Func{r.setupCluster, r.setupIstio, r.setupGateways, func(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
+	// The external host before the gateways: a chart gateway's pods get the
+	// hermetic server's IPs as hostAliases.
+	return []env.Func{r.setupCluster, r.setupIstio, func(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
 		return ctx, r.setupExternalHost(ctx, cfg, apply.Hosts(r.runnableScenarios()...))
-	}}
+	}, r.setupGateways}
 }
 
 func (r *Run) setupCluster(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
