@@ -107,7 +107,7 @@ func TestSidecarResolvingAnotherAddressNamesIt(t *testing.T) {
 	want, err := offline.Predict(s)
 	require.NoError(t, err)
 	ev := sidecar.Await(context.Background(), reads(view(sim, "104.18.20.1")), s, want, nil, hermeticIPs, 30*time.Millisecond, 10*time.Millisecond)
-	assert.ErrorContains(t, ev.Err, "check http-origination-timeout: the sidecar resolved www.tetrate.io (cluster outbound|80||www.tetrate.io) to 104.18.20.1, not to the hermetic server's 10.244.0.7: the client pod's hostAliases did not reach its Envoy")
+	assert.ErrorContains(t, ev.Err, "check http-origination-timeout: the sidecar resolved www.tetrate.io (cluster outbound|80||www.tetrate.io) to 104.18.20.1, not to the hermetic server's 10.244.0.7: its pod's hostAliases did not reach its Envoy")
 	ev = sidecar.Await(context.Background(), reads(view(sim)), s, want, nil, hermeticIPs, 30*time.Millisecond, 10*time.Millisecond)
 	assert.ErrorContains(t, ev.Err, "check http-origination-timeout: the sidecar has not resolved www.tetrate.io (cluster outbound|80||www.tetrate.io) yet")
 	ev = sidecar.Await(context.Background(), reads(view(sim, "104.18.20.1")), s, want, nil, nil, 30*time.Millisecond, 10*time.Millisecond)
@@ -162,7 +162,7 @@ func TestWarmingClusterIsNamed(t *testing.T) {
 	require.Error(t, ev.Err)
 	problems := ev.CheckProblems("http-origination-timeout")
 	assert.Contains(t, problems, "cluster outbound|80||www.tetrate.io is still warming in the sidecar: Envoy waits for its endpoints, a DNS answer or an SDS secret (a credentialName whose Secret is missing?)")
-	assert.Contains(t, problems, `Envoy rejected listener 0.0.0.0_80: "duplicate domain"`)
+	assert.Contains(t, problems, `Envoy rejected listener 0.0.0.0_80: "duplicate domain" (in the sidecar)`)
 }
 
 func TestPendingReadsWarmingAndRejected(t *testing.T) {
@@ -227,6 +227,23 @@ func TestGatewayHopIsReadFromTheGatewayPod(t *testing.T) {
 	ev = sidecar.Await(context.Background(), byProxy(staleGatewaySim), exported, want, gw, nil, 30*time.Millisecond, 10*time.Millisecond)
 	require.Error(t, ev.Err)
 	assert.Contains(t, ev.Err.Error(), "gateway tls mode: sidecar DISABLE, offline SIMPLE")
+
+	// Hermetic mode: the gateway's own DNS cluster must resolve to the run's
+	// server too (its pods' hostAliases).
+	gatewayResolves := func(addr string) sidecar.Reader {
+		client, gateway := dumped(t, sidecarSim), dumped(t, gatewaySim)
+		return func(_ context.Context, p sidecar.Proxy) (sidecar.View, error) {
+			if p == *gw {
+				return sidecar.View{Sim: gateway, Resolved: map[string][]string{"outbound|80||www.tetrate.io": {addr}}}, nil
+			}
+			return sidecar.View{Sim: client}, nil
+		}
+	}
+	ev = sidecar.Await(context.Background(), gatewayResolves("10.244.0.7"), exported, want, gw, hermeticIPs, time.Second, time.Millisecond)
+	require.NoError(t, ev.Err)
+	ev = sidecar.Await(context.Background(), gatewayResolves("104.18.20.1"), exported, want, gw, hermeticIPs, 30*time.Millisecond, 10*time.Millisecond)
+	require.Error(t, ev.Err)
+	assert.Contains(t, ev.Err.Error(), "the egress gateway resolved www.tetrate.io (cluster outbound|80||www.tetrate.io) to 104.18.20.1, not to the hermetic server's 10.244.0.7")
 
 	unreadable := func(_ context.Context, p sidecar.Proxy) (sidecar.View, error) {
 		if p == *gw {

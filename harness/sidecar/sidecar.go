@@ -131,20 +131,19 @@ func Await(ctx context.Context, read Reader, s scenarios.Scenario, want []result
 		if err != nil {
 			return "", nil, fmt.Errorf("the sidecar's config: %v", err)
 		}
+		var gwView *View
 		if gw != nil {
-			gwView, err := read(ctx, *gw)
+			v, err := read(ctx, *gw)
 			if err != nil {
 				return "", nil, fmt.Errorf("egress gateway %s: %v", gw, err)
 			}
 			g, _ := egressgateway.Of(s)
-			if err := judge.GatewayHops(gwView.Sim, g.Host(), s.Checks, got); err != nil {
+			if err := judge.GatewayHops(v.Sim, g.Host(), s.Checks, got); err != nil {
 				return "", nil, fmt.Errorf("egress gateway %s's config: %v", gw, err)
 			}
-			for _, r := range gwView.Pending.Rejected {
-				view.Pending.Rejected = append(view.Pending.Rejected, r+" (at the egress gateway)")
-			}
+			gwView = &v
 		}
-		ev.Sidecar, ev.Problems = got, problems(view, s, got, want, serverIPs)
+		ev.Sidecar, ev.Problems = got, problems(view, gwView, s, got, want, serverIPs)
 		return fmt.Sprintf("%d listeners, %d clusters, %d route configs", len(view.Sim.Listeners), len(view.Sim.Clusters), len(view.Sim.Routes)), problemLines(s, ev.Problems), nil
 	})
 	if !outcome.Passed {
@@ -164,39 +163,53 @@ func Await(ctx context.Context, read Reader, s scenarios.Scenario, want []result
 	return ev
 }
 
-// problems are, per check, how the sidecar's prediction differs from the
-// offline one and how its DNS cluster misses the hermetic server.
-func problems(view View, s scenarios.Scenario, got, want []results.Prediction, serverIPs []string) map[string][]string {
+// problems are, per check, how the sidecar's prediction (with the gateway's
+// hop, read from gw when the scenario has a gateway) differs from the
+// offline one, and how a DNS cluster of either proxy misses the hermetic
+// server.
+func problems(view View, gw *View, s scenarios.Scenario, got, want []results.Prediction, serverIPs []string) map[string][]string {
 	out := map[string][]string{}
 	for i, c := range s.Checks {
 		out[c.Name] = results.Disagreements("sidecar", got[i], "offline", want[i])
-		if slices.Contains(view.Pending.Warming, want[i].Cluster) {
-			out[c.Name] = append(out[c.Name], fmt.Sprintf("cluster %s is still warming in the sidecar: Envoy waits for its endpoints, a DNS answer or an SDS secret (a credentialName whose Secret is missing?)", want[i].Cluster))
-		}
-		if line := unresolved(view, got[i], serverIPs); line != "" {
-			out[c.Name] = append(out[c.Name], line)
-		}
-		for _, r := range view.Pending.Rejected {
-			out[c.Name] = append(out[c.Name], "Envoy rejected "+r)
+		out[c.Name] = append(out[c.Name], pending(view, "the sidecar", got[i], want[i], serverIPs)...)
+		if gw != nil && got[i].Gateway != nil && want[i].Gateway != nil {
+			out[c.Name] = append(out[c.Name], pending(*gw, "the egress gateway", *got[i].Gateway, *want[i].Gateway, serverIPs)...)
 		}
 	}
 	return out
 }
 
-// unresolved says how the sidecar's DNS cluster for the check misses the
+// pending is what keeps one proxy from serving the check as predicted: a
+// warming cluster, a rejected update, a DNS cluster not resolved to the
+// hermetic server.
+func pending(view View, proxy string, got, want results.Prediction, serverIPs []string) []string {
+	var out []string
+	if slices.Contains(view.Pending.Warming, want.Cluster) {
+		out = append(out, fmt.Sprintf("cluster %s is still warming in %s: Envoy waits for its endpoints, a DNS answer or an SDS secret (a credentialName whose Secret is missing?)", want.Cluster, proxy))
+	}
+	if line := unresolved(view, proxy, got, serverIPs); line != "" {
+		out = append(out, line)
+	}
+	for _, r := range view.Pending.Rejected {
+		out = append(out, fmt.Sprintf("Envoy rejected %s (in %s)", r, proxy))
+	}
+	return out
+}
+
+// unresolved says how the proxy's DNS cluster for the check misses the
 // hermetic server; "" when it does not (or the run is not hermetic).
-func unresolved(view View, p results.Prediction, serverIPs []string) string {
+func unresolved(view View, proxy string, p results.Prediction, serverIPs []string) string {
 	if len(serverIPs) == 0 || p.Cluster == "" || !judge.ResolvesByDNS(view.Sim, p.Cluster) {
 		return ""
 	}
 	addrs := view.Resolved[p.Cluster]
 	if len(addrs) == 0 {
-		return fmt.Sprintf("the sidecar has not resolved %s (cluster %s) yet", p.UpstreamHost, p.Cluster)
+		return fmt.Sprintf("%s has not resolved %s (cluster %s) yet", proxy, p.UpstreamHost, p.Cluster)
 	}
 	for _, a := range addrs {
 		if !slices.Contains(serverIPs, a) {
-			return fmt.Sprintf("the sidecar resolved %s (cluster %s) to %s, not to the hermetic server's %s: the client pod's hostAliases did not reach its Envoy",
-				p.UpstreamHost, p.Cluster, strings.Join(addrs, ", "), strings.Join(serverIPs, ", "))
+			return fmt.Sprintf("%s resolved %s (cluster %s) to %s, not to the hermetic server's %s: its pod's hostAliases did not reach its Envoy",
+				proxy, p.UpstreamHost, p.Cluster, strings.Join(addrs, ", "), strings.Join(serverIPs, ", "))
 		}
 	}
 	return ""
