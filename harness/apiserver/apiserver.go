@@ -13,10 +13,10 @@ import (
 	"testing"
 
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
-
-	"istio-egress-conformance/harness/istio"
 	"sigs.k8s.io/e2e-framework/klient"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
+
+	"istio-egress-conformance/harness/istio"
 )
 
 // Server is a running API server.

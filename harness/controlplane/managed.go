@@ -108,21 +108,33 @@ func portStrings(ports []corev1.ServicePort, f func(corev1.ServicePort) string) 
 
 // removeManaged deletes what istiod deployed for the Gateway, after the
 // Gateway itself: an API server without a controller manager has no garbage
-// collector to follow their owner references. istiod may re-create an object
-// while its informer still holds the Gateway, so the delete repeats until all
-// stay gone.
+// collector to follow their owner references. istiod re-creates an object
+// while its informer still holds the Gateway, so the deletes start once the
+// Gateway is gone from the API server, and repeat until all of them stay
+// gone for three passes in a row.
 func removeManaged(ctx context.Context, res *resources.Resources, g egressgateway.Gateway, within time.Duration) error {
+	gone := 0
 	err := wait.For(func(ctx context.Context) (bool, error) {
-		gone := true
+		if err := res.Get(ctx, g.Name, g.Namespace, g.API.DeepCopy()); err == nil {
+			return false, nil // still there (or being deleted)
+		} else if !apierrors.IsNotFound(err) {
+			return false, err
+		}
+		deleted := false
 		for _, o := range managedObjects(g) {
 			err := res.Delete(ctx, o)
 			if err == nil {
-				gone = false
+				deleted = true
 			} else if !apierrors.IsNotFound(err) {
 				return false, err
 			}
 		}
-		return gone, nil
+		if deleted {
+			gone = 0
+		} else {
+			gone++
+		}
+		return gone >= 3, nil
 	}, wait.WithContext(ctx), wait.WithTimeout(within), wait.WithInterval(200*time.Millisecond))
 	if err != nil {
 		return fmt.Errorf("egress gateway %s: delete what istiod deployed (%s): %v", g, g.ServiceName(), err)

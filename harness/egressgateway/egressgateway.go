@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	gatewayapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"istio-egress-conformance/harness/fixture"
 	"istio-egress-conformance/scenarios"
 )
 
@@ -138,8 +139,14 @@ func Of(s scenarios.Scenario) (Gateway, bool) {
 	ns, name, ok := s.Gateway()
 	g := Gateway{Namespace: ns, Name: name}
 	for _, o := range s.Objects() {
-		if gw, isGateway := o.Object.(*gatewayapiv1.Gateway); isGateway && gw.Namespace == ns && gw.Name == name {
-			g.API = gw
+		gvk := o.Object.GetObjectKind().GroupVersionKind()
+		if gvk.Group != fixture.GatewayAPIGroup || gvk.Kind != "Gateway" || o.Object.GetNamespace() != ns || o.Object.GetName() != name {
+			continue
+		}
+		// At any version written (a v1beta1 Gateway is another Go type), as
+		// Istio reads it; the loader has already decoded it this way.
+		if read, err := fixture.ReadVersion(o.Object); err == nil {
+			g.API, _ = read.(*gatewayapiv1.Gateway)
 		}
 	}
 	return g, ok

@@ -3,6 +3,7 @@ package live
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -36,14 +37,15 @@ func (r *Run) collectDiagnostics(ctx context.Context, cfg *envconf.Config, s sce
 	src := &clusterSource{res: cfg.Client().Resources(), cs: cs, fixtures: fixtures}
 	target := diagnostics.Target{Scenario: s.Name, Namespace: s.Client.Namespace, Pod: workload.ClientPodName,
 		Container: workload.ClientContainer, Sidecar: workload.SidecarContainer, Hosts: apply.Hosts(s)}
+	var gatewayErr error
 	if g, ok := egressgateway.Of(s); ok {
-		ns, pod, err := g.ReadyPod(ctx, cfg.Client().Resources())
-		if err != nil {
-			return err
+		if ns, pod, err := g.AnyPod(ctx, cfg.Client().Resources()); err != nil {
+			gatewayErr = err // the client's files are still collected
+		} else {
+			target.Gateway = &diagnostics.Pod{Namespace: ns, Name: pod}
 		}
-		target.Gateway = &diagnostics.Pod{Namespace: ns, Name: pod}
 	}
-	return diagnostics.Collect(ctx, filepath.Join(r.Cfg.Artifacts, "diagnostics"), target, src)
+	return errors.Join(diagnostics.Collect(ctx, filepath.Join(r.Cfg.Artifacts, "diagnostics"), target, src), gatewayErr)
 }
 
 // clusterSource reads diagnostics from the cluster.

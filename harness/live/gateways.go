@@ -4,10 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/Masterminds/semver/v3"
+	"istio.io/istio/pkg/config/schema/gatewayapi"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -22,8 +28,10 @@ import (
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 	"sigs.k8s.io/e2e-framework/klient/wait"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
+	"sigs.k8s.io/gateway-api/pkg/consts"
 
 	"istio-egress-conformance/harness/apply"
+	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/egressgateway"
 	"istio-egress-conformance/harness/fixture"
 	"istio-egress-conformance/harness/istio"
@@ -97,6 +105,12 @@ func (r *Run) installGatewayAPI(ctx context.Context, cfg *envconf.Config) error 
 		return err
 	}
 	res := cfg.Client().Resources()
+	used := map[string]bool{}
+	for _, s := range r.runnableScenarios() {
+		for _, o := range s.Objects() {
+			used[o.Object.GetObjectKind().GroupVersionKind().Kind] = true
+		}
+	}
 	var created []string
 	for _, f := range files {
 		data, err := os.ReadFile(f)
@@ -107,8 +121,15 @@ func (r *Run) installGatewayAPI(ctx context.Context, cfg *envconf.Config) error 
 		if err := decoder.Decode(bytes.NewReader(data), crd); err != nil {
 			return fmt.Errorf("gateway api: %s: %v", f, err)
 		}
-		err = res.Get(ctx, crd.GetName(), "", &unstructured.Unstructured{Object: map[string]any{"apiVersion": crdKind.GroupVersion().String(), "kind": crdKind.Kind}})
+		existing := &unstructured.Unstructured{Object: map[string]any{"apiVersion": crdKind.GroupVersion().String(), "kind": crdKind.Kind}}
+		err = res.Get(ctx, crd.GetName(), "", existing)
 		if err == nil {
+			kind, _, _ := unstructured.NestedString(crd.Object, "spec", "names", "kind")
+			if used[kind] {
+				if err := watchedByIstiod(existing); err != nil {
+					return err
+				}
+			}
 			continue
 		}
 		if !apierrors.IsNotFound(err) {
@@ -236,4 +257,81 @@ func (r *Run) cannotRunAfterSetup(s scenarios.Scenario) string {
 		return ""
 	}
 	return fmt.Sprintf("egressGateway %s: it was installed before this run, so its pods have no hostAliases for the hermetic server and resolve the hosts through the cluster's DNS; run it with E2E_EXTERNAL=internet", g)
+}
+
+// watchedByIstiod refuses a Gateway API CRD the cluster has whose bundle
+// version istiod will not watch (pkg/kube/kclient/crdwatcher.go,
+// minimumVersionFilter: gatewayapi.MinimumCRDVersions, TLSRoute from v1.5.0):
+// its objects would be applied and then ignored, and the checks would fail
+// as a routing mismatch.
+func watchedByIstiod(crd *unstructured.Unstructured) error {
+	floor, gated := gatewayapi.MinimumCRDVersions[crd.GetName()]
+	if !gated {
+		return nil
+	}
+	bundle := crd.GetAnnotations()[consts.BundleVersionAnnotation]
+	if v, err := semver.NewVersion(bundle); err == nil {
+		if released, err := v.SetPrerelease(""); err == nil && !released.LessThan(floor) {
+			return nil // an rc counts as its release, as in minimumVersionFilter
+		}
+	}
+	return fmt.Errorf("gateway api: the cluster's CRD %s has %s=%q; istiod ignores it below %s, so a scenario's objects of it would do nothing: upgrade the Gateway API CRDs (the run does not touch the cluster's own)",
+		crd.GetName(), consts.BundleVersionAnnotation, bundle, floor)
+}
+
+// deleteCreatedCRDs deletes the Gateway API CRDs the run created, unless one
+// holds an object the run did not make: deleting a CRD deletes every object
+// of its kind, and another run or user may have started using the CRDs this
+// run installed. istiod's own GatewayClasses (controllerName istio.io/...)
+// do not count: istiod makes them whenever the CRD exists.
+func deleteCreatedCRDs(ctx context.Context, res *resources.Resources, runID, selector string, progress io.Writer) error {
+	var crds unstructured.UnstructuredList
+	crds.SetGroupVersionKind(crdKind.GroupVersion().WithKind(crdKind.Kind + "List"))
+	if err := res.WithNamespace("").List(ctx, &crds, resources.WithLabelSelector(selector)); err != nil {
+		return fmt.Errorf("list CustomResourceDefinitions labelled %s: %v", selector, err)
+	}
+	var errs []error
+	for i := range crds.Items {
+		crd := &crds.Items[i]
+		if foreign, err := foreignObject(ctx, res, crd, runID); err != nil {
+			errs = append(errs, err)
+			continue
+		} else if foreign != "" {
+			fmt.Fprintf(progress, "gateway api: CRD %s kept: %s does not belong to run %s\n", crd.GetName(), foreign, runID)
+			continue
+		}
+		if err := res.Delete(ctx, crd); err != nil && !apierrors.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("delete CRD %s: %v", crd.GetName(), err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// foreignObject names an object of the CRD's kind that the run did not make;
+// "" when there is none.
+func foreignObject(ctx context.Context, res *resources.Resources, crd *unstructured.Unstructured, runID string) (string, error) {
+	group, _, _ := unstructured.NestedString(crd.Object, "spec", "group")
+	kind, _, _ := unstructured.NestedString(crd.Object, "spec", "names", "kind")
+	versions, _, _ := unstructured.NestedSlice(crd.Object, "spec", "versions")
+	version := ""
+	for _, v := range versions {
+		if m, ok := v.(map[string]any); ok && m["storage"] == true {
+			version, _ = m["name"].(string)
+		}
+	}
+	var objs unstructured.UnstructuredList
+	objs.SetGroupVersionKind(schema.GroupVersionKind{Group: group, Version: version, Kind: kind + "List"})
+	if err := res.WithNamespace("").List(ctx, &objs); err != nil {
+		return "", fmt.Errorf("list %s to see whose they are: %v", crd.GetName(), err)
+	}
+	for _, o := range objs.Items {
+		if o.GetLabels()[config.RunIDLabel] == runID {
+			continue
+		}
+		if controller, _, _ := unstructured.NestedString(o.Object, "spec", "controllerName"); kind == "GatewayClass" && strings.HasPrefix(controller, "istio.io/") {
+			continue
+		}
+		return fmt.Sprintf("%s %s/%s", kind, o.GetNamespace(), o.GetName()), nil
+	}
+	return "", nil
 }

@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"io"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -100,9 +101,17 @@ func testGatewayInstall(t *testing.T, cfg *envconf.Config) {
 	assert.Contains(t, string(listed), `"name":"istio-egressgateway","namespace":"istio-system"`, "the release carries the run id")
 	assert.Equal(t, []egressgateway.Gateway{g}, r.installedGateways)
 
+	// Someone starts using the CRD the run created: the teardown keeps it.
+	theirs := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "gateway.networking.k8s.io/v1alpha2", "kind": "UDPRoute",
+		"metadata": map[string]any{"name": "dns", "namespace": "default"},
+		"spec":     map[string]any{"rules": []any{map[string]any{"backendRefs": []any{map[string]any{"name": "coredns", "port": int64(53)}}}}}}}
+	require.NoError(t, res.Create(ctx, theirs))
 	_, err = r.Teardown()(ctx, cfg)
 	assertOnlyNamespaceWaitFailed(t, err)
 	assertGone(t, res, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "istio-egressgateway", Namespace: istio.Namespace}}, "the installed gateway")
+	assertKept(t, res, crd(made.GetName()), "a CRD the run created but someone else now uses")
+	require.NoError(t, res.Delete(ctx, theirs))
+	require.NoError(t, deleteCreatedCRDs(ctx, res, "envtestg1", r.ownerSelector(""), io.Discard))
 	err = res.Get(ctx, made.GetName(), "", made)
 	assert.True(t, apierrors.IsNotFound(err) || made.GetDeletionTimestamp() != nil, "the CRD the run created is gone or going (the API server removes its objects first): %v", err)
 	assertKept(t, res, kept, "the CRD the cluster had")

@@ -114,7 +114,7 @@ func TestTeardownPlans(t *testing.T) {
 		fixtures   = "delete RoleBinding, Role, Secret, Service, TLSRoute.gateway.networking.k8s.io, DestinationRule, Gateway, HTTPRoute.gateway.networking.k8s.io, Gateway.gateway.networking.k8s.io, VirtualService, ServiceEntry, Sidecar labelled egress-conformance.io/run-id=abcd1234,egress-conformance.io/scenario"
 		namespaces = "delete namespaces labelled egress-conformance.io/run-id=abcd1234"
 		helm       = "helm uninstall the releases labelled egress-conformance.io/run-id=abcd1234"
-		crds       = "delete CustomResourceDefinition labelled egress-conformance.io/run-id=abcd1234"
+		crds       = "delete the Gateway API CRDs labelled egress-conformance.io/run-id=abcd1234 that hold no other run's objects"
 	)
 
 	created := run(func(r *Run) { r.kind, r.installedIstio = &cluster.Kind{Name: "egress-conformance"}, true })

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 	"sigs.k8s.io/e2e-framework/klient/wait"
@@ -170,7 +171,16 @@ func awaitManagedGateway(ctx context.Context, cfg *envconf.Config, s scenarios.S
 		return nil
 	}
 	dep := g.ServiceName()
-	if err := wait.For(conditions.New(cfg.Client().Resources()).DeploymentAvailable(dep, g.Namespace), wait.WithTimeout(3*time.Minute), wait.WithContext(ctx)); err != nil {
+	res := cfg.Client().Resources()
+	available := conditions.New(res).DeploymentAvailable(dep, g.Namespace)
+	err := wait.For(func(ctx context.Context) (bool, error) {
+		done, err := available(ctx)
+		if apierrors.IsNotFound(err) {
+			return false, nil // istiod has not made it yet
+		}
+		return done, err
+	}, wait.WithTimeout(3*time.Minute), wait.WithInterval(time.Second), wait.WithContext(ctx))
+	if err != nil {
 		return fmt.Errorf("egress gateway %s: the Deployment %s/%s istiod deploys for it is not available: %v", g, g.Namespace, dep, err)
 	}
 	return nil

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/e2e-framework/pkg/env"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
@@ -80,7 +79,9 @@ func (r *Run) teardownPlan(cfg *envconf.Config) []teardownStep {
 		}})
 	}
 	if r.installedCRDs {
-		plan = append(plan, deleteKindsSteps(cfg, []schema.GroupVersionKind{crdKind}, selector)...)
+		plan = append(plan, teardownStep{"delete the Gateway API CRDs labelled " + selector + " that hold no other run's objects", func(ctx context.Context) error {
+			return deleteCreatedCRDs(ctx, cfg.Client().Resources(), r.Cfg.RunID, selector, r.Progress)
+		}})
 	}
 	return append(plan, deleteNamespacesStep(cfg, selector))
 }
