@@ -26,8 +26,12 @@ const (
 // --set arguments: the live tier's `helm install` and the control-plane
 // tier's `helm template` of the pinned module's chart. outboundTrafficPolicy
 // ALLOW_ANY is what sends HTTPS to unknown hosts through the PassthroughCluster.
+// Envoy's access log on stdout is what istio.io's egress tests assert on (the
+// gateway's log naming outbound|80||edition.cnn.com; their setup sets
+// meshConfig.accessLogFile=/dev/stdout): a failed scenario's diagnostics hold
+// both proxies' logs.
 func IstiodValues() []string {
-	return []string{"--set", "meshConfig.outboundTrafficPolicy.mode=ALLOW_ANY"}
+	return []string{"--set", "meshConfig.outboundTrafficPolicy.mode=ALLOW_ANY", "--set", "meshConfig.accessLogFile=/dev/stdout"}
 }
 
 // Hub is where Istio's release images live. Istio's published charts say so

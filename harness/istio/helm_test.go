@@ -19,7 +19,7 @@ func TestInstallCommands(t *testing.T) {
 	assert.NoError(t, Run(context.Background(), rec, InstallCommands("/bin/helm", "/kc", cfg)))
 	assert.Equal(t, []string{
 		"/bin/helm install istio-base base --repo https://charts.example/istio --version 1.32.0 --namespace istio-system --labels egress-conformance.io/run-id=abcd1234 --wait --timeout 10m --kubeconfig /kc",
-		"/bin/helm install istiod istiod --repo https://charts.example/istio --version 1.32.0 --namespace istio-system --labels egress-conformance.io/run-id=abcd1234 --wait --timeout 10m --kubeconfig /kc --set meshConfig.outboundTrafficPolicy.mode=ALLOW_ANY --set global.hub=docker.io/istio --set global.tag=1.32.0",
+		"/bin/helm install istiod istiod --repo https://charts.example/istio --version 1.32.0 --namespace istio-system --labels egress-conformance.io/run-id=abcd1234 --wait --timeout 10m --kubeconfig /kc --set meshConfig.outboundTrafficPolicy.mode=ALLOW_ANY --set meshConfig.accessLogFile=/dev/stdout --set global.hub=docker.io/istio --set global.tag=1.32.0",
 	}, rec.Lines())
 }
 
