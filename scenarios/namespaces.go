@@ -117,8 +117,8 @@ func (c Check) withRenamedHosts(rename map[string]string) Check {
 	return c
 }
 
-// renameExpectHosts renames the in-cluster hosts of the expected clusters and
-// upstream hosts, the gateway hop's included.
+// renameExpectHosts renames the in-cluster hosts of the expected clusters,
+// upstream hosts and SNIs, the gateway hop's included.
 func renameExpectHosts(e contract.Expect, rename map[string]string) contract.Expect {
 	if e.Cluster != "" {
 		// outbound|<port>|<subset>|<host>
@@ -129,6 +129,11 @@ func renameExpectHosts(e contract.Expect, rename map[string]string) contract.Exp
 	if e.Upstream != nil {
 		up := *e.Upstream
 		up.Host = fixture.RenameHost(up.Host, rename)
+		if up.TLS != nil { // an SNI naming an in-cluster host is renamed with the fixtures' DestinationRules
+			tls := *up.TLS
+			tls.SNI = fixture.RenameHost(tls.SNI, rename)
+			up.TLS = &tls
+		}
 		e.Upstream = &up
 	}
 	if e.Gateway != nil {

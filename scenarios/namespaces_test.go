@@ -131,3 +131,16 @@ func TestGatewayFollowsItsNamespace(t *testing.T) {
 	assert.Equal(t, "outbound|80||svc.egress-abcd1234.svc.cluster.local", renamed.Checks[1].Expect.Gateway.Cluster)
 	assert.Equal(t, "outbound|80||svc.egress.svc.cluster.local", s.Checks[1].Expect.Gateway.Cluster, "the original is not changed")
 }
+
+// TestExpectedSNIFollowsItsNamespace: a DestinationRule's sni naming an
+// in-cluster host is renamed with the fixtures, and so is the SNI the check
+// expects, on both hops; the original scenario keeps its own.
+func TestExpectedSNIFollowsItsNamespace(t *testing.T) {
+	s := builtinScenario(t, "istio-doc-egress-gateway-mtls-origination")
+	renamed, err := s.WithNamespaceSuffix("abcd1234")
+	require.NoError(t, err)
+	e := renamed.Checks[0].Expect
+	assert.Equal(t, "my-nginx.mesh-external-abcd1234.svc.cluster.local", e.Upstream.TLS.SNI)
+	assert.Equal(t, "my-nginx.mesh-external-abcd1234.svc.cluster.local", e.Gateway.Upstream.TLS.SNI)
+	assert.Equal(t, "my-nginx.mesh-external.svc.cluster.local", s.Checks[0].Expect.Gateway.Upstream.TLS.SNI, "the original is not changed")
+}

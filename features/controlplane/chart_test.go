@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -48,14 +49,23 @@ func TestGatewayChartIsTheOfflineGateway(t *testing.T) {
 	require.NoError(t, err)
 	var svc corev1.Service
 	var deploy appsv1.Deployment
+	var role rbacv1.Role
+	var binding rbacv1.RoleBinding
 	for _, o := range objs {
 		switch o.GetKind() {
 		case "Service":
 			require.NoError(t, runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &svc))
 		case "Deployment":
 			require.NoError(t, runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &deploy))
+		case "Role":
+			require.NoError(t, runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &role))
+		case "RoleBinding":
+			require.NoError(t, runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &binding))
 		}
 	}
+	assert.Equal(t, g.Role().Rules, role.Rules, "the gateway may read its namespace's Secrets (a credentialName's key)")
+	assert.Equal(t, g.RoleBinding().RoleRef, binding.RoleRef)
+	assert.Equal(t, g.RoleBinding().Subjects, binding.Subjects)
 	want := g.Service()
 	assert.Equal(t, want.Name, svc.Name)
 	assert.Equal(t, want.Spec.Type, svc.Spec.Type, "a ClusterIP Service, as the values ask")

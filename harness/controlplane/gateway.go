@@ -36,8 +36,8 @@ func GatewayTemplateCommand(helm, istioModuleDir string, g egressgateway.Gateway
 	return append([]string{helm, "template", g.Name, filepath.Join(istioModuleDir, egressgateway.Chart), "--namespace", g.Namespace}, egressgateway.Values()...)
 }
 
-// ensureGateway puts the egress gateway's namespace (when missing), Service
-// and service account on the API server for one scenario, labelled with
+// ensureGateway puts the egress gateway's namespace (when missing), Service,
+// service account and its Secrets' Role on the API server for one scenario, labelled with
 // owner (deleted with the scenario, so that no other scenario's sidecar sees
 // them): what istiod needs of the chart's objects to route the sidecar to the
 // gateway. The chart's Deployment is left out: without a kubelet it runs no
@@ -53,7 +53,9 @@ func ensureGateway(ctx context.Context, res *resources.Resources, g egressgatewa
 	svc.Labels = labels.Merge(svc.Labels, owner)
 	sa := &corev1.ServiceAccount{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"},
 		ObjectMeta: metav1.ObjectMeta{Name: g.ServiceAccount(), Namespace: g.Namespace, Labels: owner}}
-	if err := apply.CreateAll(ctx, res, append(objs, sa, svc)); err != nil {
+	role, binding := g.Role(), g.RoleBinding()
+	role.Labels, binding.Labels = owner, owner
+	if err := apply.CreateAll(ctx, res, append(objs, sa, svc, role, binding)); err != nil {
 		return fmt.Errorf("egress gateway %s: %v", g, err)
 	}
 	return nil

@@ -135,17 +135,22 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 			return out, err
 		}
 	}
+	// The proxies a credentialName may be for: the sidecar, and the gateway
+	// (whose DestinationRules' Secrets live in its own namespace).
+	proxies := []sdsProxy{{sim: sim, node: node, namespace: s.Client.Namespace, serviceAccount: s.Client.ServiceAccountName()}}
 	if hasGateway {
-		if err := m.judgeGatewayHops(ctx, gw, gatewayIP(ip), s, out.Predictions); err != nil {
+		gwSim, gwNode, err := m.judgeGatewayHops(ctx, gw, gatewayIP(ip), s, out.Predictions)
+		if err != nil {
 			return out, err
 		}
+		proxies = append(proxies, sdsProxy{sim: gwSim, node: gwNode, namespace: gw.Namespace, serviceAccount: gw.ServiceAccount()})
 	}
 	if out.ConfigDump, err = judge.ConfigDump(sim); err != nil {
 		return out, err
 	}
 	for _, name := range credentialNames(s) {
 		r := SDSResult{CredentialName: name}
-		r.Err = m.checkSDS(ctx, cfg, sim, s, node, &r)
+		r.Err = m.checkSDS(ctx, cfg, proxies, &r)
 		out.SDS = append(out.SDS, r)
 	}
 	deleted := time.Now()
@@ -167,7 +172,9 @@ func removeScenario(ctx context.Context, res *resources.Resources, s scenarios.S
 	if g, ok := egressgateway.Of(s); ok && g.Managed() {
 		err = errors.Join(err, removeManaged(ctx, res, g, ConvergeWithin))
 	} else if ok {
-		err = errors.Join(err, apply.DeleteKinds(ctx, res, []schema.GroupVersionKind{{Version: "v1", Kind: "Service"}, {Version: "v1", Kind: "ServiceAccount"}}, apply.Selector(runID, s.Name)))
+		rbac := "rbac.authorization.k8s.io"
+		err = errors.Join(err, apply.DeleteKinds(ctx, res, []schema.GroupVersionKind{{Version: "v1", Kind: "Service"}, {Version: "v1", Kind: "ServiceAccount"},
+			{Group: rbac, Version: "v1", Kind: "Role"}, {Group: rbac, Version: "v1", Kind: "RoleBinding"}}, apply.Selector(runID, s.Name)))
 	}
 	return err
 }
@@ -175,47 +182,60 @@ func removeScenario(ctx context.Context, res *resources.Resources, s scenarios.S
 // judgeGatewayHops connects as the scenario's egress gateway and predicts
 // the gateway's hop of every check that reaches it, from the config istiod
 // serves the gateway.
-func (m *Mesh) judgeGatewayHops(ctx context.Context, g egressgateway.Gateway, ip string, s scenarios.Scenario, predictions []results.Prediction) error {
+func (m *Mesh) judgeGatewayHops(ctx context.Context, g egressgateway.Gateway, ip string, s scenarios.Scenario, predictions []results.Prediction) (*simulation.Simulation, adsc.Config, error) {
 	node, err := GatewayNode(g, ip, config.DefaultIstioVersion)
 	if err != nil {
-		return err
+		return nil, node, err
 	}
 	sim, err := gatewayConfig(ctx, fmt.Sprintf("127.0.0.1:%d", m.Istiod.Ports.GRPC), node, m.Istiod, ConvergeWithin)
 	if err != nil {
-		return fmt.Errorf("egress gateway %s: %v", g, err)
+		return nil, node, fmt.Errorf("egress gateway %s: %v", g, err)
 	}
-	return judge.GatewayHops(sim, g.Host(), s.Checks, predictions)
+	return sim, node, judge.GatewayHops(sim, g.Host(), s.Checks, predictions)
+}
+
+// sdsProxy is a proxy whose clusters may verify with a credentialName: its
+// served config, how it introduces itself, and its identity.
+type sdsProxy struct {
+	sim                       *simulation.Simulation
+	node                      adsc.Config
+	namespace, serviceAccount string
 }
 
 // missingCredential names a Secret no run creates.
 const missingCredential = "egress-conformance-missing"
 
-// checkSDS answers the live tier's riskiest assumption for real: the sidecar's
-// cluster verifies the upstream with the SDS secret of the credentialName,
-// and istiod serves it over its mTLS port, to a workload certificate of the
-// client's service account, carrying the CA in the Secret's cacert key. A
-// credentialName without a Secret must get no answer.
-func (m *Mesh) checkSDS(ctx context.Context, cfg *envconf.Config, sim *simulation.Simulation, s scenarios.Scenario, node adsc.Config, r *SDSResult) error {
+// checkSDS answers the live tier's riskiest assumption for real: the
+// cluster of the sidecar (or of the egress gateway) verifies the upstream
+// with the SDS secret of the credentialName, and istiod serves it over its
+// mTLS port, to a workload certificate of that proxy's service account,
+// carrying the CA in the Secret's cacert key; the Secret is in the proxy's
+// namespace. A credentialName without a Secret must get no answer.
+func (m *Mesh) checkSDS(ctx context.Context, cfg *envconf.Config, proxies []sdsProxy, r *SDSResult) error {
 	credentialName := r.CredentialName
 	var sdsName, certName string
-	for _, cl := range sim.Clusters {
-		if n := validationSecret(cl); strings.HasSuffix(n, "/"+credentialName+"-cacert") {
-			sdsName, certName = n, certificateSecret(cl)
+	var p sdsProxy
+	for _, candidate := range proxies {
+		for _, cl := range candidate.sim.Clusters {
+			if n := validationSecret(cl); sdsName == "" && strings.HasSuffix(n, "/"+credentialName+"-cacert") {
+				sdsName, certName, p = n, certificateSecret(cl), candidate
+			}
 		}
 	}
 	if sdsName == "" {
 		return fmt.Errorf("sds: no cluster verifies its upstream with credentialName %s (Istio drops it from a sidecar DestinationRule without a workloadSelector)", credentialName)
 	}
+	node := p.node
 	var secret corev1.Secret
-	if err := cfg.Client().Resources().Get(ctx, credentialName, s.Client.Namespace, &secret); err != nil {
-		return fmt.Errorf("sds: Secret %s/%s: %v", s.Client.Namespace, credentialName, err)
+	if err := cfg.Client().Resources().Get(ctx, credentialName, p.namespace, &secret); err != nil {
+		return fmt.Errorf("sds: Secret %s/%s: %v", p.namespace, credentialName, err)
 	}
 	certDir, err := os.MkdirTemp("", "egress-conformance-sds-")
 	if err != nil {
 		return err
 	}
 	defer func() { _ = os.RemoveAll(certDir) }()
-	if err := workloadCertDir(certDir, m.CACert, m.CAKey, s.Client.Namespace, s.Client.ServiceAccountName()); err != nil {
+	if err := workloadCertDir(certDir, m.CACert, m.CAKey, p.namespace, p.serviceAccount); err != nil {
 		return err
 	}
 	secure := fmt.Sprintf("127.0.0.1:%d", m.Istiod.Ports.SecureGRPC)
@@ -229,10 +249,10 @@ func (m *Mesh) checkSDS(ctx context.Context, cfg *envconf.Config, sim *simulatio
 	// (keys cacert or ca.crt; cert or tls.crt: pilot/pkg/credentials/kube/secrets.go).
 	root, err := kubecredentials.ExtractRoot(secret.Data)
 	if err != nil {
-		return fmt.Errorf("sds: Secret %s/%s: %v", s.Client.Namespace, credentialName, err)
+		return fmt.Errorf("sds: Secret %s/%s: %v", p.namespace, credentialName, err)
 	}
 	if ca := r.TrustedCA; string(ca) != string(root.Cert) {
-		return fmt.Errorf("sds: %s carries %d bytes of trusted CA, not the %d of Secret %s/%s", sdsName, len(ca), len(root.Cert), s.Client.Namespace, credentialName)
+		return fmt.Errorf("sds: %s carries %d bytes of trusted CA, not the %d of Secret %s/%s", sdsName, len(ca), len(root.Cert), p.namespace, credentialName)
 	}
 	if certName != "" { // mutual TLS: the client certificate comes over SDS too
 		r.CertificateResource = certName

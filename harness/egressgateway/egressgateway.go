@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	gatewayapiv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -150,4 +151,26 @@ func Of(s scenarios.Scenario) (Gateway, bool) {
 		}
 	}
 	return g, ok
+}
+
+// Role and RoleBinding are the chart's (templates/role.yaml, rbac.enabled by
+// default): the gateway's service account may read the Secrets of its
+// namespace, which istiod requires before it serves a credentialName's key
+// to the gateway (pilot/pkg/xds/sds.go, filterAuthorizedResources).
+func (g Gateway) Role() *rbacv1.Role {
+	return &rbacv1.Role{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "Role"},
+		ObjectMeta: metav1.ObjectMeta{Name: g.ServiceAccount(), Namespace: g.Namespace},
+		Rules:      []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get", "watch", "list"}}},
+	}
+}
+
+// RoleBinding binds Role to the gateway's service account.
+func (g Gateway) RoleBinding() *rbacv1.RoleBinding {
+	return &rbacv1.RoleBinding{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "RoleBinding"},
+		ObjectMeta: metav1.ObjectMeta{Name: g.ServiceAccount(), Namespace: g.Namespace},
+		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: g.ServiceAccount()},
+		Subjects:   []rbacv1.Subject{{Kind: "ServiceAccount", Name: g.ServiceAccount()}},
+	}
 }
