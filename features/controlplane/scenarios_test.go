@@ -74,12 +74,16 @@ func TestScenarios(t *testing.T) {
 				})
 			}
 			for _, sds := range out.SDS {
-				t.Run("sds-"+sds.CredentialName, func(t *testing.T) {
-					t.Logf("%s: the cluster verifies with SDS secret %q; istiod served %d bytes of trusted CA", s.Name, sds.Resource, len(sds.TrustedCA))
+				name := "sds-" + sds.CredentialName
+				if sds.Proxy == "gateway" {
+					name += "-at-gateway"
+				}
+				t.Run(name, func(t *testing.T) {
+					t.Logf("%s: the %s's cluster verifies with SDS secret %q; istiod served %d bytes of trusted CA", s.Name, sds.Proxy, sds.Resource, len(sds.TrustedCA))
 					if sds.CertificateResource != "" {
-						t.Logf("%s: the cluster presents SDS secret %q; istiod served %d bytes of certificate chain", s.Name, sds.CertificateResource, len(sds.CertificateChain))
+						t.Logf("%s: the %s's cluster presents SDS secret %q; istiod served %d bytes of certificate chain", s.Name, sds.Proxy, sds.CertificateResource, len(sds.CertificateChain))
 					}
-					res := results.CheckResult{Scenario: s.Name, Check: "sds-" + sds.CredentialName, Passed: sds.Err == nil}
+					res := results.CheckResult{Scenario: s.Name, Check: name, Passed: sds.Err == nil}
 					if sds.Err != nil {
 						res.Failures = []string{sds.Err.Error()}
 						t.Error(sds.Err)

@@ -68,7 +68,8 @@ func AnyScenarioSelector(runID string) string {
 	return Selector(runID, "") + "," + config.ScenarioLabel
 }
 
-// Scenario creates the client namespace, its CA objects and pod, the
+// Scenario creates the client namespace, its CA objects and pod, the CA
+// Secret in the egress gateway's namespace, the
 // namespaces the fixtures name that do not exist yet, then the fixtures; all
 // labelled with the run id and the scenario, which is how teardown finds them.
 func Scenario(ctx context.Context, res *resources.Resources, s scenarios.Scenario, o Options) error {
@@ -77,6 +78,14 @@ func Scenario(ctx context.Context, res *resources.Resources, s scenarios.Scenari
 		PodLabels: s.Client.Labels, ServiceAccount: s.Client.ServiceAccountName(), HostAliases: o.HostAliases})
 	if err := CreateAll(ctx, res, objs); err != nil {
 		return err
+	}
+	// An egress gateway's DestinationRules take a credentialName from the
+	// gateway's own namespace (istiod serves a Secret only to a proxy of its
+	// namespace: pilot/pkg/xds/sds.go filterAuthorizedResources).
+	if ns, _, ok := s.Gateway(); ok && o.CA != nil && ns != s.Client.Namespace {
+		if err := CreateAll(ctx, res, []workload.Object{workload.CASecret(ns, o.CA, owner)}); err != nil {
+			return err
+		}
 	}
 	missing, err := missingNamespaces(ctx, res, s)
 	if err != nil {

@@ -19,13 +19,19 @@ import (
 	"istio-egress-conformance/scenarios"
 )
 
-// FixtureKinds are the kinds the scenarios apply, in the order teardown
+// FixtureKinds are the kinds the scenarios apply (the fixtures', and the
+// Secret of the run's CA in an egress gateway's namespace), in the order teardown
 // deletes them: the reverse of the order they are applied in. Namespaces are
 // left out: they go last, in a step of their own.
 func FixtureKinds(ss ...scenarios.Scenario) []schema.GroupVersionKind {
 	var applied []schema.GroupVersionKind
 	seen := map[schema.GroupKind]bool{}
 	for _, s := range ss {
+		if _, _, ok := s.Gateway(); ok && !seen[schema.GroupKind{Kind: "Secret"}] {
+			// The run's CA Secret in the gateway's namespace, made first.
+			seen[schema.GroupKind{Kind: "Secret"}] = true
+			applied = append(applied, schema.GroupVersionKind{Version: "v1", Kind: "Secret"})
+		}
 		for _, o := range s.Objects() {
 			gvk := o.Object.GetObjectKind().GroupVersionKind()
 			if seen[gvk.GroupKind()] || gvk.GroupKind() == (schema.GroupKind{Kind: "Namespace"}) {

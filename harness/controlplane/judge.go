@@ -58,6 +58,8 @@ type Outcome struct {
 // SDSResult is the answer to a credentialName; Err says what went wrong.
 type SDSResult struct {
 	CredentialName string
+	// Proxy is whose cluster uses it: sidecar or gateway.
+	Proxy string
 	// Resource is the SDS secret the sidecar's cluster verifies its upstream
 	// with; TrustedCA is the CA istiod served in it.
 	Resource  string
@@ -137,21 +139,32 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 	}
 	// The proxies a credentialName may be for: the sidecar, and the gateway
 	// (whose DestinationRules' Secrets live in its own namespace).
-	proxies := []sdsProxy{{sim: sim, node: node, namespace: s.Client.Namespace, serviceAccount: s.Client.ServiceAccountName()}}
+	proxies := []sdsProxy{{name: "sidecar", sim: sim, node: node, namespace: s.Client.Namespace, serviceAccount: s.Client.ServiceAccountName()}}
 	if hasGateway {
 		gwSim, gwNode, err := m.judgeGatewayHops(ctx, gw, gatewayIP(ip), s, out.Predictions)
 		if err != nil {
 			return out, err
 		}
-		proxies = append(proxies, sdsProxy{sim: gwSim, node: gwNode, namespace: gw.Namespace, serviceAccount: gw.ServiceAccount()})
+		proxies = append(proxies, sdsProxy{name: "gateway", sim: gwSim, node: gwNode, namespace: gw.Namespace, serviceAccount: gw.ServiceAccount()})
 	}
 	if out.ConfigDump, err = judge.ConfigDump(sim); err != nil {
 		return out, err
 	}
 	for _, name := range credentialNames(s) {
-		r := SDSResult{CredentialName: name}
-		r.Err = m.checkSDS(ctx, cfg, proxies, &r)
-		out.SDS = append(out.SDS, r)
+		found := false
+		for _, p := range proxies {
+			sdsName, certName := credentialSecrets(p.sim, name)
+			if sdsName == "" {
+				continue
+			}
+			found = true
+			r := SDSResult{CredentialName: name, Proxy: p.name, Resource: sdsName, CertificateResource: certName}
+			r.Err = m.checkSDS(ctx, cfg, p, &r)
+			out.SDS = append(out.SDS, r)
+		}
+		if !found {
+			out.SDS = append(out.SDS, SDSResult{CredentialName: name, Err: fmt.Errorf("sds: no cluster verifies its upstream with credentialName %s (Istio drops it from a sidecar DestinationRule without a workloadSelector)", name)})
+		}
 	}
 	deleted := time.Now()
 	if err := removeScenario(ctx, res, s, runID); err != nil {
@@ -197,6 +210,7 @@ func (m *Mesh) judgeGatewayHops(ctx context.Context, g egressgateway.Gateway, ip
 // sdsProxy is a proxy whose clusters may verify with a credentialName: its
 // served config, how it introduces itself, and its identity.
 type sdsProxy struct {
+	name                      string // sidecar or gateway
 	sim                       *simulation.Simulation
 	node                      adsc.Config
 	namespace, serviceAccount string
@@ -205,27 +219,15 @@ type sdsProxy struct {
 // missingCredential names a Secret no run creates.
 const missingCredential = "egress-conformance-missing"
 
-// checkSDS answers the live tier's riskiest assumption for real: the
-// cluster of the sidecar (or of the egress gateway) verifies the upstream
-// with the SDS secret of the credentialName, and istiod serves it over its
-// mTLS port, to a workload certificate of that proxy's service account,
-// carrying the CA in the Secret's cacert key; the Secret is in the proxy's
-// namespace. A credentialName without a Secret must get no answer.
-func (m *Mesh) checkSDS(ctx context.Context, cfg *envconf.Config, proxies []sdsProxy, r *SDSResult) error {
-	credentialName := r.CredentialName
-	var sdsName, certName string
-	var p sdsProxy
-	for _, candidate := range proxies {
-		for _, cl := range candidate.sim.Clusters {
-			if n := validationSecret(cl); sdsName == "" && strings.HasSuffix(n, "/"+credentialName+"-cacert") {
-				sdsName, certName, p = n, certificateSecret(cl), candidate
-			}
-		}
-	}
-	if sdsName == "" {
-		return fmt.Errorf("sds: no cluster verifies its upstream with credentialName %s (Istio drops it from a sidecar DestinationRule without a workloadSelector)", credentialName)
-	}
-	node := p.node
+// checkSDS answers the live tier's riskiest assumption for real: a cluster
+// of the proxy (the sidecar, or the egress gateway) verifies the upstream
+// with the SDS secret of the credentialName (r.Resource, and presents
+// r.CertificateResource for MUTUAL), and istiod serves it over its mTLS port,
+// to a workload certificate of that proxy's service account, carrying the CA
+// in the Secret's cacert key; the Secret is in the proxy's namespace. A
+// credentialName without a Secret must get no answer.
+func (m *Mesh) checkSDS(ctx context.Context, cfg *envconf.Config, p sdsProxy, r *SDSResult) error {
+	credentialName, sdsName, certName, node := r.CredentialName, r.Resource, r.CertificateResource, p.node
 	var secret corev1.Secret
 	if err := cfg.Client().Resources().Get(ctx, credentialName, p.namespace, &secret); err != nil {
 		return fmt.Errorf("sds: Secret %s/%s: %v", p.namespace, credentialName, err)
@@ -239,7 +241,6 @@ func (m *Mesh) checkSDS(ctx context.Context, cfg *envconf.Config, proxies []sdsP
 		return err
 	}
 	secure := fmt.Sprintf("127.0.0.1:%d", m.Istiod.Ports.SecureGRPC)
-	r.Resource = sdsName
 	got, err := fetchSecret(secure, node, certDir, sdsName, 10*time.Second)
 	if err != nil {
 		return fmt.Errorf("sds: %v", err)
@@ -255,7 +256,6 @@ func (m *Mesh) checkSDS(ctx context.Context, cfg *envconf.Config, proxies []sdsP
 		return fmt.Errorf("sds: %s carries %d bytes of trusted CA, not the %d of Secret %s/%s", sdsName, len(ca), len(root.Cert), p.namespace, credentialName)
 	}
 	if certName != "" { // mutual TLS: the client certificate comes over SDS too
-		r.CertificateResource = certName
 		if err := m.checkClientCertificate(secure, node, certDir, certName, &secret, r); err != nil {
 			return err
 		}
@@ -333,4 +333,16 @@ func istioSpec(c *istioconfig.Config) any {
 		return nil
 	}
 	return c.Spec
+}
+
+// credentialSecrets are the SDS names with which a cluster of the proxy
+// verifies its upstream with credentialName, and presents its client
+// certificate (MUTUAL); "" when none does.
+func credentialSecrets(sim *simulation.Simulation, credentialName string) (validation, certificate string) {
+	for _, cl := range sim.Clusters {
+		if n := validationSecret(cl); strings.HasSuffix(n, "/"+credentialName+"-cacert") {
+			return n, certificateSecret(cl)
+		}
+	}
+	return "", ""
 }

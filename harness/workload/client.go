@@ -49,9 +49,7 @@ func ClientObjects(o ClientOptions) []Object {
 	}
 	if o.CA != nil {
 		meta := metav1.ObjectMeta{Name: CASecretName, Namespace: o.Namespace, Labels: o.Labels}
-		objs = append(objs,
-			&corev1.Secret{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}, ObjectMeta: meta,
-				Type: corev1.SecretTypeOpaque, Data: map[string][]byte{"cacert": o.CA}},
+		objs = append(objs, CASecret(o.Namespace, o.CA, o.Labels),
 			&corev1.ConfigMap{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}, ObjectMeta: meta,
 				Data: map[string]string{"ca.crt": string(o.CA)}},
 		)
@@ -112,3 +110,12 @@ func orDefault(s, def string) string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// CASecret holds the run's CA for DestinationRules in namespace that set
+// credentialName: egress-conformance-ca (key cacert: Istio reads a CA-only
+// generic Secret from it, pilot/pkg/credentials/kube/secrets.go).
+func CASecret(namespace string, ca []byte, labels map[string]string) *corev1.Secret {
+	return &corev1.Secret{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
+		ObjectMeta: metav1.ObjectMeta{Name: CASecretName, Namespace: namespace, Labels: labels},
+		Type:       corev1.SecretTypeOpaque, Data: map[string][]byte{"cacert": ca}}
+}
