@@ -28,10 +28,20 @@ func TestUniqueNamespacesKeepEveryOutcome(t *testing.T) {
 			got, err := offline.Predict(renamed)
 			require.NoError(t, err)
 			// In-cluster hosts carry their namespace (a Gateway API gateway's
-			// Service, cnn-egress-gateway-istio.<namespace>.svc...): renamed too.
+			// Service, cnn-egress-gateway-istio.<namespace>.svc..., an SNI
+			// naming one): renamed too, but the mesh root's.
 			for i := range want {
-				for _, ns := range append(e.Scenario.FixtureNamespaces(), e.Scenario.Client.Namespace) {
-					want[i].Cluster = strings.ReplaceAll(want[i].Cluster, "."+ns+".svc.", "."+ns+"-abcd1234.svc.")
+				namespaces := []string{e.Scenario.Client.Namespace}
+				for _, o := range e.Scenario.Objects() {
+					namespaces = append(namespaces, o.Object.GetNamespace())
+					if o.Object.GetObjectKind().GroupVersionKind().Kind == "Namespace" {
+						namespaces = append(namespaces, o.Object.GetName())
+					}
+				}
+				for _, ns := range namespaces {
+					if ns != "" && ns != "istio-system" {
+						renameIn(&want[i], "."+ns+".svc.", "."+ns+"-abcd1234.svc.")
+					}
 				}
 			}
 			for i, c := range renamed.Checks {
@@ -42,5 +52,18 @@ func TestUniqueNamespacesKeepEveryOutcome(t *testing.T) {
 				assert.Empty(t, judge.Verify(c, got[i]), "%s/%s", e.ID, c.Name)
 			}
 		})
+	}
+}
+
+// renameIn replaces old with new in the prediction's in-cluster names, the
+// gateway hop's included.
+func renameIn(p *results.Prediction, old, new string) {
+	p.Cluster = strings.ReplaceAll(p.Cluster, old, new)
+	p.SNI = strings.ReplaceAll(p.SNI, old, new)
+	p.UpstreamHost = strings.ReplaceAll(p.UpstreamHost, old, new)
+	if p.Gateway != nil {
+		g := *p.Gateway
+		renameIn(&g, old, new)
+		p.Gateway = &g
 	}
 }
