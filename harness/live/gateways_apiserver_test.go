@@ -52,6 +52,19 @@ func (l localChart) Run(ctx context.Context, argv ...string) ([]byte, error) {
 	return command.Exec{}.Run(ctx, argv...)
 }
 
+// helmRun is a test run whose helm commands run the pinned helm (localChart).
+func helmRun(t *testing.T, runID, external string) *Run {
+	helm, err := preflight.ToolPath(context.Background(), command.Exec{}, "helm")
+	require.NoError(t, err)
+	istioDir, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "istio.io/istio").Output()
+	require.NoError(t, err)
+	r := testRun(t, runID, true)
+	r.Cfg.External = external
+	r.Report.Tools = map[string]string{"helm": helm}
+	r.Runner = localChart{chart: filepath.Join(strings.TrimSpace(string(istioDir)), egressgateway.Chart)}
+	return r
+}
+
 func crd(name string) *unstructured.Unstructured {
 	u := &unstructured.Unstructured{Object: map[string]any{"apiVersion": crdKind.GroupVersion().String(), "kind": crdKind.Kind}}
 	u.SetName(name)
@@ -65,19 +78,12 @@ func crd(name string) *unstructured.Unstructured {
 func testGatewayInstall(t *testing.T, cfg *envconf.Config) {
 	ctx := context.Background()
 	res := cfg.Client().Resources()
-	helm, err := preflight.ToolPath(ctx, command.Exec{}, "helm")
-	require.NoError(t, err)
-	istioDir, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "istio.io/istio").Output()
-	require.NoError(t, err)
 	// A cluster with the Gateway API but an older bundle, without UDPRoute.
 	require.NoError(t, res.Delete(ctx, crd("udproutes.gateway.networking.k8s.io")))
 	require.Eventually(t, func() bool { return res.Get(ctx, "udproutes.gateway.networking.k8s.io", "", crd("")) != nil }, 30e9, 1e8)
 
-	r := testRun(t, "envtestg1", true)
-	r.Cfg.External = config.ExternalInternet // gateway scenarios run against the real hosts
-	r.Report.Tools = map[string]string{"helm": helm}
-	r.Runner = localChart{chart: filepath.Join(strings.TrimSpace(string(istioDir)), egressgateway.Chart)}
-	_, err = r.setupGateways(ctx, cfg)
+	r := helmRun(t, "envtestg1", config.ExternalInternet) // gateway scenarios run against the real hosts
+	_, err := r.setupGateways(ctx, cfg)
 	require.NoError(t, err)
 
 	made := crd("udproutes.gateway.networking.k8s.io")
@@ -96,7 +102,7 @@ func testGatewayInstall(t *testing.T, cfg *envconf.Config) {
 	var svc corev1.Service
 	require.NoError(t, res.Get(ctx, "istio-egressgateway", istio.Namespace, &svc))
 	assert.Equal(t, corev1.ServiceTypeClusterIP, svc.Spec.Type)
-	listed, err := command.Exec{}.Run(ctx, istio.ReleasesCommand(helm, cfg.KubeconfigFile(), "envtestg1")...)
+	listed, err := command.Exec{}.Run(ctx, istio.ReleasesCommand(r.Report.Tools["helm"], cfg.KubeconfigFile(), "envtestg1")...)
 	require.NoError(t, err)
 	assert.Contains(t, string(listed), `"name":"istio-egressgateway","namespace":"istio-system"`, "the release carries the run id")
 	assert.Equal(t, []egressgateway.Gateway{g}, r.installedGateways)
@@ -116,7 +122,7 @@ func testGatewayInstall(t *testing.T, cfg *envconf.Config) {
 	assert.True(t, apierrors.IsNotFound(err) || made.GetDeletionTimestamp() != nil, "the CRD the run created is gone or going (the API server removes its objects first): %v", err)
 	assertKept(t, res, kept, "the CRD the cluster had")
 	assertKept(t, res, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: istio.Namespace}}, "a namespace the run did not make")
-	listed, err = command.Exec{}.Run(ctx, istio.ReleasesCommand(helm, cfg.KubeconfigFile(), "envtestg1")...)
+	listed, err = command.Exec{}.Run(ctx, istio.ReleasesCommand(r.Report.Tools["helm"], cfg.KubeconfigFile(), "envtestg1")...)
 	require.NoError(t, err)
 	assert.Equal(t, "[]", strings.TrimSpace(string(listed)))
 }
@@ -171,16 +177,10 @@ func fakeDeploymentController(t *testing.T, res *resources.Resources, namespace,
 func testHermeticGateway(t *testing.T, cfg *envconf.Config) {
 	ctx := context.Background()
 	res := cfg.Client().Resources()
-	helm, err := preflight.ToolPath(ctx, command.Exec{}, "helm")
-	require.NoError(t, err)
-	istioDir, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "istio.io/istio").Output()
-	require.NoError(t, err)
-	r := testRun(t, "envtestg3", true)
-	r.Cfg.External, r.serverIPs = config.ExternalHermetic, []string{"10.244.0.8", "fd00:10:244::8"}
-	r.Report.Tools = map[string]string{"helm": helm}
-	r.Runner = localChart{chart: filepath.Join(strings.TrimSpace(string(istioDir)), egressgateway.Chart)}
+	r := helmRun(t, "envtestg3", config.ExternalHermetic)
+	r.serverIPs = []string{"10.244.0.8", "fd00:10:244::8"}
 	fakeDeploymentController(t, res, istio.Namespace, "istio-egressgateway")
-	_, err = r.setupGateways(ctx, cfg)
+	_, err := r.setupGateways(ctx, cfg)
 	require.NoError(t, err)
 
 	var dep appsv1.Deployment
