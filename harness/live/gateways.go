@@ -14,7 +14,6 @@ import (
 
 	"github.com/Masterminds/semver/v3"
 	"istio.io/istio/pkg/config/schema/gatewayapi"
-
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -105,10 +104,10 @@ func (r *Run) installGatewayAPI(ctx context.Context, cfg *envconf.Config) error 
 		return err
 	}
 	res := cfg.Client().Resources()
-	used := map[string]bool{}
+	used := map[schema.GroupKind]bool{}
 	for _, s := range r.runnableScenarios() {
 		for _, o := range s.Objects() {
-			used[o.Object.GetObjectKind().GroupVersionKind().Kind] = true
+			used[o.Object.GetObjectKind().GroupVersionKind().GroupKind()] = true
 		}
 	}
 	var created []string
@@ -125,7 +124,7 @@ func (r *Run) installGatewayAPI(ctx context.Context, cfg *envconf.Config) error 
 		err = res.Get(ctx, crd.GetName(), "", existing)
 		if err == nil {
 			kind, _, _ := unstructured.NestedString(crd.Object, "spec", "names", "kind")
-			if used[kind] {
+			if used[schema.GroupKind{Group: fixture.GatewayAPIGroup, Kind: kind}] {
 				if err := watchedByIstiod(existing); err != nil {
 					return err
 				}
