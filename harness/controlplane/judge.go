@@ -96,7 +96,7 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 		}
 	}()
 	start := time.Now()
-	hosts := serviceEntryHosts(s)
+	hosts := meshHosts(s)
 	gw, hasGateway := egressgateway.Of(s)
 	if hasGateway && !gw.Managed() {
 		if err := ensureGateway(ctx, res, gw, apply.Owner(runID, s.Name)); err != nil {
@@ -295,12 +295,22 @@ func (m *Mesh) checkClientCertificate(secure string, node adsc.Config, certDir, 
 	return nil
 }
 
-// serviceEntryHosts are the hosts the scenario's ServiceEntries add to the mesh.
-func serviceEntryHosts(s scenarios.Scenario) []string {
+// meshHosts are the hosts the scenario's fixtures add to the mesh: the
+// ServiceEntries' and the Kubernetes Services' (<name>.<namespace>.svc.
+// cluster.local, as Istio's kube registry names them, but ExternalName ones): the sidecar's config
+// holds the scenario once it has a cluster for each. An egress gateway's
+// Service, made before the fixtures, does not say that.
+func meshHosts(s scenarios.Scenario) []string {
 	var hosts []string
 	for _, o := range s.Objects() {
 		if se, ok := istioSpec(o.Istio).(*networking.ServiceEntry); ok {
 			hosts = append(hosts, se.GetHosts()...)
+		}
+		// An ExternalName Service is an alias of the host it names, with no
+		// cluster of its own (Istio pilot/pkg/serviceregistry/kube/conversion.go,
+		// ConvertService: resolution model.Alias).
+		if svc, ok := o.Object.(*corev1.Service); ok && svc.Spec.Type != corev1.ServiceTypeExternalName {
+			hosts = append(hosts, fmt.Sprintf("%s.%s.svc.cluster.local", svc.Name, svc.Namespace))
 		}
 	}
 	return hosts
