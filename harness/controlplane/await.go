@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"istio.io/istio/pilot/pkg/simulation"
@@ -44,11 +45,12 @@ func AwaitConfig(ctx context.Context, c *adsc.ADSC, d *Istiod, hosts []string, p
 		if err := d.Err(); err != nil {
 			return nil, err
 		}
-		has, missing := hasClusters(snapshot(c), hosts)
+		sim := snapshot(c)
+		has, missing := hasClusters(sim, hosts)
 		if !present && len(missing) == len(hosts) {
 			return nil, nil
 		}
-		if present && has {
+		if present && has && len(missingPortRoutes(sim)) == 0 {
 			if err := awaitQuiet(ctx, c); err != nil {
 				return nil, err
 			}
@@ -65,6 +67,26 @@ func AwaitConfig(ctx context.Context, c *adsc.ADSC, d *Istiod, hosts []string, p
 		case <-time.After(20 * time.Millisecond): // a snapshot copies and sorts a few dozen resources
 		}
 	}
+}
+
+// missingPortRoutes are the route configurations named after a port that a
+// listener names and the client has not received yet. adsc asks for a
+// sidecar listener's routes by its port ("80": pkg/adsc/adsc.go, handleLDS),
+// after the listeners came: a config read in between has a listener whose
+// routes are missing, which Istio's simulation cannot follow. Routes named
+// otherwise (<host>:<port>) are never asked for by this client.
+func missingPortRoutes(sim *simulation.Simulation) []string {
+	have := map[string]bool{}
+	for _, r := range sim.Routes {
+		have[r.GetName()] = true
+	}
+	var missing []string
+	for _, n := range rdsNamesAll(sim) {
+		if _, err := strconv.Atoi(n); err == nil && !have[n] {
+			missing = append(missing, n)
+		}
+	}
+	return missing
 }
 
 // awaitQuiet returns once no push has come for quietPeriod.
