@@ -135,7 +135,7 @@ func removeManaged(ctx context.Context, res *resources.Resources, g egressgatewa
 			gone++
 		}
 		return gone >= 3, nil
-	}, wait.WithContext(ctx), wait.WithTimeout(within), wait.WithInterval(200*time.Millisecond))
+	}, wait.WithContext(ctx), wait.WithTimeout(within), wait.WithInterval(100*time.Millisecond))
 	if err != nil {
 		return fmt.Errorf("egress gateway %s: delete what istiod deployed (%s): %v", g, g.ServiceName(), err)
 	}
