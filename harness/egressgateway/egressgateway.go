@@ -69,10 +69,11 @@ func (g Gateway) String() string {
 	return g.Namespace + "/" + g.Name
 }
 
-// SelectorLabels are the chart's gateway.selectorLabels (templates/_helpers.tpl):
-// app is the release name, istio the release name without "istio-", so the
-// release istio-egressgateway carries the istio: egressgateway that Istio's
-// egress tasks select on.
+// SelectorLabels are what the gateway's Service selects: the chart's
+// gateway.selectorLabels (templates/_helpers.tpl: app is the release name,
+// istio the release name without "istio-", so the release
+// istio-egressgateway carries the istio: egressgateway that Istio's egress
+// tasks select on), or the Gateway API Gateway's name label.
 func (g Gateway) SelectorLabels() map[string]string {
 	if g.Managed() {
 		return map[string]string{gatewayNameLabel: g.Name}
