@@ -32,7 +32,7 @@ func TestBuiltinCatalogLoads(t *testing.T) {
 	}
 	assert.Equal(t, []string{
 		"istio-doc-egress-control-allow-any", "istio-doc-egress-control-httpbin", "istio-doc-egress-control-registry-only",
-		"istio-doc-egress-control-service-entries", "istio-doc-egress-control-timeout", "istio-doc-egress-gateway-http-gatewayapi", "istio-doc-egress-gateway-http", "istio-doc-egress-gateway-https-gatewayapi", "istio-doc-egress-gateway-mtls-origination", "istio-doc-egress-gateway-tls-origination-gatewayapi", "istio-doc-egress-gateway-tls-origination", "istio-doc-egress-k8s-externalname-se",
+		"istio-doc-egress-control-service-entries", "istio-doc-egress-control-timeout", "istio-doc-egress-gateway-http-gatewayapi", "istio-doc-egress-gateway-http", "istio-doc-egress-gateway-https-gatewayapi", "istio-doc-egress-gateway-mtls-origination-gatewayapi", "istio-doc-egress-gateway-mtls-origination", "istio-doc-egress-gateway-tls-origination-gatewayapi", "istio-doc-egress-gateway-tls-origination", "istio-doc-egress-k8s-externalname-se",
 		"istio-doc-egress-k8s-externalname", "istio-doc-egress-tls-origination-mtls", "istio-doc-egress-tls-origination-plain",
 		"istio-doc-egress-tls-origination", "istio-doc-wildcard-egress-hosts",
 		"tetrate-egress-gateway-control", "tetrate-egress-gateway-exported", "tetrate-egress-gateway", "tetrate-https-egress", "tetrate-origination-control", "tetrate-other-namespace", "tetrate-registry-only"}, names)
