@@ -56,12 +56,12 @@ func TestPhaseTurnsAPanicIntoTheStepsError(t *testing.T) {
 func TestKeptMessageSaysHowToRemove(t *testing.T) {
 	r := New(config.Config{RunID: "abcd1234"}, preflight.Report{Mode: preflight.ModeExisting}, scenarios.Builtin(), io.Discard)
 	assert.Equal(t, "objects labelled egress-conformance.io/run-id=abcd1234 kept; remove them with: make sweep RUN_ID=abcd1234, or by hand: "+
-		"kubectl delete rolebinding.rbac.authorization.k8s.io,role.rbac.authorization.k8s.io,service,tlsroute.gateway.networking.k8s.io,destinationrule.networking.istio.io,gateway.networking.istio.io,httproute.gateway.networking.k8s.io,gateway.gateway.networking.k8s.io,secret,virtualservice.networking.istio.io,serviceentry.networking.istio.io,sidecar.networking.istio.io,namespaces -A -l egress-conformance.io/run-id=abcd1234",
+		"kubectl delete referencegrant.gateway.networking.k8s.io,rolebinding.rbac.authorization.k8s.io,role.rbac.authorization.k8s.io,service,tlsroute.gateway.networking.k8s.io,destinationrule.networking.istio.io,gateway.networking.istio.io,httproute.gateway.networking.k8s.io,gateway.gateway.networking.k8s.io,secret,virtualservice.networking.istio.io,serviceentry.networking.istio.io,sidecar.networking.istio.io,namespaces -A -l egress-conformance.io/run-id=abcd1234",
 		r.KeptMessage())
 	r.installedIstio = true
 	assert.Equal(t, "objects labelled egress-conformance.io/run-id=abcd1234 kept; remove them with: make sweep RUN_ID=abcd1234, or by hand: "+
 		"go tool helm uninstall istiod istio-base -n istio-system; "+
-		"then kubectl delete rolebinding.rbac.authorization.k8s.io,role.rbac.authorization.k8s.io,service,tlsroute.gateway.networking.k8s.io,destinationrule.networking.istio.io,gateway.networking.istio.io,httproute.gateway.networking.k8s.io,gateway.gateway.networking.k8s.io,secret,virtualservice.networking.istio.io,serviceentry.networking.istio.io,sidecar.networking.istio.io,namespaces -A -l egress-conformance.io/run-id=abcd1234",
+		"then kubectl delete referencegrant.gateway.networking.k8s.io,rolebinding.rbac.authorization.k8s.io,role.rbac.authorization.k8s.io,service,tlsroute.gateway.networking.k8s.io,destinationrule.networking.istio.io,gateway.networking.istio.io,httproute.gateway.networking.k8s.io,gateway.gateway.networking.k8s.io,secret,virtualservice.networking.istio.io,serviceentry.networking.istio.io,sidecar.networking.istio.io,namespaces -A -l egress-conformance.io/run-id=abcd1234",
 		r.KeptMessage())
 	r.kind = &cluster.Kind{Name: "nightly"}
 	assert.Equal(t, `kind cluster "nightly" kept; remove it with: go tool kind delete cluster --name nightly`, r.KeptMessage())
@@ -111,7 +111,7 @@ func TestTeardownPlans(t *testing.T) {
 		return r
 	}
 	const (
-		fixtures   = "delete RoleBinding, Role, Service, TLSRoute.gateway.networking.k8s.io, DestinationRule, Gateway, HTTPRoute.gateway.networking.k8s.io, Gateway.gateway.networking.k8s.io, Secret, VirtualService, ServiceEntry, Sidecar labelled egress-conformance.io/run-id=abcd1234,egress-conformance.io/scenario"
+		fixtures   = "delete ReferenceGrant.gateway.networking.k8s.io, RoleBinding, Role, Service, TLSRoute.gateway.networking.k8s.io, DestinationRule, Gateway, HTTPRoute.gateway.networking.k8s.io, Gateway.gateway.networking.k8s.io, Secret, VirtualService, ServiceEntry, Sidecar labelled egress-conformance.io/run-id=abcd1234,egress-conformance.io/scenario"
 		namespaces = "delete namespaces labelled egress-conformance.io/run-id=abcd1234"
 		helm       = "helm uninstall the releases labelled egress-conformance.io/run-id=abcd1234"
 		crds       = "delete the Gateway API CRDs labelled egress-conformance.io/run-id=abcd1234 that hold no other run's objects"
