@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strings"
 
+	"istio.io/api/annotation"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -49,10 +50,15 @@ func (g Gateway) Managed() bool {
 }
 
 // ServiceName is the gateway's Service and workload name: the release name,
-// or <name>-<class> (cnn-egress-gateway-istio) for a Gateway API Gateway
-// (Istio pilot/pkg/config/kube/gatewaycommon/gateway_utils.go, GetDefaultName).
+// or for a Gateway API Gateway its gateway.istio.io/name-override annotation,
+// else <name>-<class> (cnn-egress-gateway-istio) (Istio
+// pilot/pkg/config/kube/gatewaycommon: deploymentcontroller.go DeploymentName,
+// gateway_utils.go GetDefaultName).
 func (g Gateway) ServiceName() string {
 	if g.Managed() {
+		if name := g.API.Annotations[annotation.GatewayNameOverride.Name]; name != "" {
+			return name
+		}
 		return g.Name + "-" + string(g.API.Spec.GatewayClassName)
 	}
 	return g.Name
@@ -101,9 +107,17 @@ func (g Gateway) PodLabels() map[string]string {
 
 // ServiceAccount is the pods' service account: the chart's
 // gateway.serviceAccountName (the release name), or the deployment
-// controller's (the Service's name).
+// controller's: the Gateway's gateway.istio.io/service-account annotation,
+// else <name>-<class> (deploymentcontroller.go, ServiceAccount; not the
+// name override).
 func (g Gateway) ServiceAccount() string {
-	return g.ServiceName()
+	if g.Managed() {
+		if sa := g.API.Annotations[annotation.GatewayServiceAccount.Name]; sa != "" {
+			return sa
+		}
+		return g.Name + "-" + string(g.API.Spec.GatewayClassName)
+	}
+	return g.Name
 }
 
 // Values are the chart values every tier uses: a ClusterIP Service (the

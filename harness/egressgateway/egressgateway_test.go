@@ -68,3 +68,26 @@ spec:
 	}
 	assert.Equal(t, "status-port/tcp a-b/http a-b-443/tls", strings.Join(ports, " "))
 }
+
+// TestIstiodsNameOverrides: istiod names what it deploys after the Gateway's
+// gateway.istio.io/name-override and gateway.istio.io/service-account
+// annotations when they are set (deploymentcontroller.go).
+func TestIstiodsNameOverrides(t *testing.T) {
+	gw := `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: gw
+  namespace: egress
+  annotations: {gateway.istio.io/name-override: egress-proxy, gateway.istio.io/service-account: egress-sa}
+spec:
+  gatewayClassName: istio
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+`
+	f, err := fixture.Parse("gw.yaml", []byte(gw))
+	require.NoError(t, err)
+	g, _ := Of(scenarios.Scenario{EgressGateway: "egress/gw", Resolved: []fixture.File{f}})
+	assert.Equal(t, "egress-proxy", g.ServiceName())
+	assert.Equal(t, "egress-proxy.egress.svc.cluster.local", g.Host())
+	assert.Equal(t, "egress-sa", g.ServiceAccount())
+	assert.Equal(t, "egress-proxy", g.PodLabels()["service.istio.io/canonical-name"])
+}
