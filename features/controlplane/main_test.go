@@ -13,7 +13,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
@@ -29,6 +28,7 @@ import (
 	"istio-egress-conformance/harness/command"
 	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/controlplane"
+	"istio-egress-conformance/harness/istio"
 	"istio-egress-conformance/harness/preflight"
 	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/reports"
@@ -129,12 +129,10 @@ func bringUp() {
 		shared.err = err
 		return
 	}
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "istio.io/istio").Output()
-	if err != nil {
-		shared.err = fmt.Errorf("go list -m istio.io/istio: %v", err)
+	if o.IstioModuleDir, err = istio.ModuleDir("istio.io/istio"); err != nil {
+		shared.err = err
 		return
 	}
-	o.IstioModuleDir = strings.TrimSpace(string(out))
 	if o.Dir, err = os.MkdirTemp("", "istiod-"); err != nil {
 		shared.err = err
 		return

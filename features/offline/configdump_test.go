@@ -2,7 +2,6 @@ package offline
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"istio.io/istio/pilot/pkg/simulation"
 	"istio.io/istio/pkg/util/protomarshal"
 
+	"istio-egress-conformance/harness/istio"
 	"istio-egress-conformance/harness/judge"
 	"istio-egress-conformance/harness/offline"
 	"istio-egress-conformance/scenarios"
@@ -23,9 +23,9 @@ import (
 // place from the module cache (the test data of Istio's own tests).
 func istioModuleFile(t *testing.T, path string) []byte {
 	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "istio.io/istio").Output()
-	require.NoError(t, err, "go list -m istio.io/istio")
-	b, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), path))
+	dir, err := istio.ModuleDir("istio.io/istio")
+	require.NoError(t, err)
+	b, err := os.ReadFile(filepath.Join(dir, path))
 	require.NoError(t, err)
 	return b
 }

@@ -70,7 +70,7 @@ func Launch() (Server, error) {
 		srv.Stop()
 		return Server{}, err
 	}
-	istioDir, err := goOutput("list", "-m", "-f", "{{.Dir}}", "istio.io/istio")
+	istioDir, err := istio.ModuleDir("istio.io/istio")
 	if err != nil {
 		srv.Stop()
 		return Server{}, err

@@ -2,7 +2,6 @@ package istio
 
 import (
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,11 +15,10 @@ import (
 // watches TLSRoute (pkg/config/schema/gatewayapi/minimumversions.go). The
 // folder's ValidatingAdmissionPolicy (_vap_) is no CRD and is left out.
 func GatewayAPICRDs() ([]string, error) {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/gateway-api").Output()
+	dir, err := ModuleDir("sigs.k8s.io/gateway-api")
 	if err != nil {
-		return nil, fmt.Errorf("go list -m sigs.k8s.io/gateway-api: %v", err)
+		return nil, err
 	}
-	dir := strings.TrimSpace(string(out))
 	files, err := filepath.Glob(filepath.Join(dir, "config", "crd", "experimental", "gateway.networking.k8s.io_*.yaml"))
 	if err != nil {
 		return nil, err

@@ -3,7 +3,6 @@ package live
 import (
 	"context"
 	"io"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -56,12 +55,12 @@ func (l localChart) Run(ctx context.Context, argv ...string) ([]byte, error) {
 func helmRun(t *testing.T, runID, external string) *Run {
 	helm, err := preflight.ToolPath(context.Background(), command.Exec{}, "helm")
 	require.NoError(t, err)
-	istioDir, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "istio.io/istio").Output()
+	istioDir, err := istio.ModuleDir("istio.io/istio")
 	require.NoError(t, err)
 	r := testRun(t, runID, true)
 	r.Cfg.External = external
 	r.Report.Tools = map[string]string{"helm": helm}
-	r.Runner = localChart{chart: filepath.Join(strings.TrimSpace(string(istioDir)), egressgateway.Chart)}
+	r.Runner = localChart{chart: filepath.Join(istioDir, egressgateway.Chart)}
 	return r
 }
 
