@@ -39,6 +39,18 @@ func (s Scenario) Objects() []fixture.Object {
 	return objs
 }
 
+// UsesGatewayAPI tells whether the fixtures hold a Gateway API object: Istio's
+// gateway controller then reads the scenario too, and a cluster needs the
+// Gateway API's CRDs.
+func (s Scenario) UsesGatewayAPI() bool {
+	for _, o := range s.Objects() {
+		if fixture.IsGatewayAPI(o.Object.GetObjectKind().GroupVersionKind()) {
+			return true
+		}
+	}
+	return false
+}
+
 // GatewayNamespace is where an egress gateway named without a namespace runs.
 const GatewayNamespace = "istio-system"
 

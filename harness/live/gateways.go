@@ -41,12 +41,20 @@ import (
 // crdKind is the kind of a CustomResourceDefinition, for deletes by label.
 var crdKind = schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"}
 
+// crdNamed is a CustomResourceDefinition of that name, to get or delete.
+func crdNamed(name string) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(crdKind)
+	u.SetName(name)
+	return u
+}
+
 // setupGateways gives the runnable scenarios' egress gateways what they
 // need: the Gateway API's CRDs when a scenario holds Gateway API objects, and
 // each chart gateway installed (istiod deploys a Gateway API gateway itself).
 func (r *Run) setupGateways(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
 	ss := r.runnableScenarios()
-	if needsGatewayAPI(ss) {
+	if slices.ContainsFunc(ss, scenarios.Scenario.UsesGatewayAPI) {
 		if err := r.phase("gateway api: the CRDs of the release Istio pins, where the cluster lacks them", func() error { return r.installGatewayAPI(ctx, cfg) }); err != nil {
 			return ctx, err
 		}
@@ -69,18 +77,6 @@ func gatewayHosts(ss []scenarios.Scenario, g egressgateway.Gateway) []string {
 		}
 	}
 	return apply.Hosts(through...)
-}
-
-// needsGatewayAPI tells whether a scenario holds a Gateway API object.
-func needsGatewayAPI(ss []scenarios.Scenario) bool {
-	for _, s := range ss {
-		for _, o := range s.Objects() {
-			if fixture.IsGatewayAPI(o.Object.GetObjectKind().GroupVersionKind()) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // chartGateways are the scenarios' egress gateways the chart provides, once each.
@@ -120,7 +116,7 @@ func (r *Run) installGatewayAPI(ctx context.Context, cfg *envconf.Config) error 
 		if err := decoder.Decode(bytes.NewReader(data), crd); err != nil {
 			return fmt.Errorf("gateway api: %s: %v", f, err)
 		}
-		existing := &unstructured.Unstructured{Object: map[string]any{"apiVersion": crdKind.GroupVersion().String(), "kind": crdKind.Kind}}
+		existing := crdNamed("")
 		err = res.Get(ctx, crd.GetName(), "", existing)
 		if err == nil {
 			kind, _, _ := unstructured.NestedString(crd.Object, "spec", "names", "kind")
@@ -154,7 +150,7 @@ func (r *Run) installGatewayAPI(ctx context.Context, cfg *envconf.Config) error 
 // API server refuses objects of its kinds.
 func waitEstablished(ctx context.Context, res *resources.Resources, name string) error {
 	err := wait.For(func(ctx context.Context) (bool, error) {
-		crd := &unstructured.Unstructured{Object: map[string]any{"apiVersion": crdKind.GroupVersion().String(), "kind": crdKind.Kind}}
+		crd := crdNamed("")
 		if err := res.Get(ctx, name, "", crd); err != nil {
 			return false, err
 		}

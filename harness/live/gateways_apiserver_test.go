@@ -64,12 +64,6 @@ func helmRun(t *testing.T, runID, external string) *Run {
 	return r
 }
 
-func crd(name string) *unstructured.Unstructured {
-	u := &unstructured.Unstructured{Object: map[string]any{"apiVersion": crdKind.GroupVersion().String(), "kind": crdKind.Kind}}
-	u.SetName(name)
-	return u
-}
-
 // testGatewayInstall: the live tier installs the chart's egress gateway with
 // the pinned helm against a real API server, labelled; creates the Gateway
 // API CRD the cluster lacks and only that one; and its teardown removes
@@ -78,17 +72,17 @@ func testGatewayInstall(t *testing.T, cfg *envconf.Config) {
 	ctx := context.Background()
 	res := cfg.Client().Resources()
 	// A cluster with the Gateway API but an older bundle, without UDPRoute.
-	require.NoError(t, res.Delete(ctx, crd("udproutes.gateway.networking.k8s.io")))
-	require.Eventually(t, func() bool { return res.Get(ctx, "udproutes.gateway.networking.k8s.io", "", crd("")) != nil }, 30e9, 1e8)
+	require.NoError(t, res.Delete(ctx, crdNamed("udproutes.gateway.networking.k8s.io")))
+	require.Eventually(t, func() bool { return res.Get(ctx, "udproutes.gateway.networking.k8s.io", "", crdNamed("")) != nil }, 30e9, 1e8)
 
 	r := helmRun(t, "envtestg1", config.ExternalInternet) // gateway scenarios run against the real hosts
 	_, err := r.setupGateways(ctx, cfg)
 	require.NoError(t, err)
 
-	made := crd("udproutes.gateway.networking.k8s.io")
+	made := crdNamed("udproutes.gateway.networking.k8s.io")
 	require.NoError(t, res.Get(ctx, made.GetName(), "", made))
 	assert.Equal(t, "envtestg1", made.GetLabels()[config.RunIDLabel], "the CRD the run created is labelled")
-	kept := crd("httproutes.gateway.networking.k8s.io")
+	kept := crdNamed("httproutes.gateway.networking.k8s.io")
 	require.NoError(t, res.Get(ctx, kept.GetName(), "", kept))
 	assert.NotContains(t, kept.GetLabels(), config.RunIDLabel, "a CRD the cluster had is not touched")
 
@@ -114,7 +108,7 @@ func testGatewayInstall(t *testing.T, cfg *envconf.Config) {
 	_, err = r.Teardown()(ctx, cfg)
 	assertOnlyNamespaceWaitFailed(t, err)
 	assertGone(t, res, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "istio-egressgateway", Namespace: istio.Namespace}}, "the installed gateway")
-	assertKept(t, res, crd(made.GetName()), "a CRD the run created but someone else now uses")
+	assertKept(t, res, crdNamed(made.GetName()), "a CRD the run created but someone else now uses")
 	require.NoError(t, res.Delete(ctx, theirs))
 	require.NoError(t, deleteCreatedCRDs(ctx, res, "envtestg1", r.ownerSelector(""), io.Discard))
 	err = res.Get(ctx, made.GetName(), "", made)

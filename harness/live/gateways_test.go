@@ -12,7 +12,7 @@ import (
 // with an older or unannotated CRD would take the routes and ignore them.
 func TestAnOldTLSRouteCRDIsRefused(t *testing.T) {
 	withBundle := func(name, bundle string) *unstructured.Unstructured {
-		u := crd(name)
+		u := crdNamed(name)
 		if bundle != "" {
 			u.SetAnnotations(map[string]string{"gateway.networking.k8s.io/bundle-version": bundle})
 		}

@@ -175,10 +175,7 @@ const gatewayClusterIP = "10.96.0.200"
 // controller.go, Inputs.ServiceEntries; pilot/pkg/networking/core/
 // sidecar_simulation_test.go TestSidecarRoutes gives its objects to both).
 func kubernetesObjects(s scenarios.Scenario) (out []runtime.Object, err error) {
-	gatewayAPI := false
-	for _, o := range s.Objects() {
-		gatewayAPI = gatewayAPI || fixture.IsGatewayAPI(o.Object.GetObjectKind().GroupVersionKind())
-	}
+	gatewayAPI := s.UsesGatewayAPI()
 	if g, ok := egressgateway.Of(s); ok {
 		svc := g.Service()
 		// An API server gives the Service a cluster IP; without one Istio
