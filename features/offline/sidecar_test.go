@@ -38,11 +38,7 @@ func seedSidecar(t *testing.T, mutate func(sim *simulation.Simulation)) (scenari
 	if mutate != nil {
 		mutate(sim)
 	}
-	dump, err := judge.ConfigDump(sim)
-	require.NoError(t, err)
-	back, err := judge.FromConfigDump(dump)
-	require.NoError(t, err)
-	return s, back
+	return s, dumped(t, sim)
 }
 
 // reads returns a reader that gives the views in turn, then the last one.

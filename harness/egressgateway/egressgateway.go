@@ -55,13 +55,19 @@ func (g Gateway) Managed() bool {
 // pilot/pkg/config/kube/gatewaycommon: deploymentcontroller.go DeploymentName,
 // gateway_utils.go GetDefaultName).
 func (g Gateway) ServiceName() string {
-	if g.Managed() {
-		if name := g.API.Annotations[annotation.GatewayNameOverride.Name]; name != "" {
-			return name
-		}
-		return g.Name + "-" + string(g.API.Spec.GatewayClassName)
+	return g.managedName(annotation.GatewayNameOverride.Name)
+}
+
+// managedName is the release name for the chart's gateway; for istiod's, the
+// Gateway's annotation override, else <name>-<class>.
+func (g Gateway) managedName(override string) string {
+	if !g.Managed() {
+		return g.Name
 	}
-	return g.Name
+	if name := g.API.Annotations[override]; name != "" {
+		return name
+	}
+	return g.Name + "-" + string(g.API.Spec.GatewayClassName)
 }
 
 // Host is the gateway Service's in-cluster name, the host of the sidecar's
@@ -111,13 +117,7 @@ func (g Gateway) PodLabels() map[string]string {
 // else <name>-<class> (deploymentcontroller.go, ServiceAccount; not the
 // name override).
 func (g Gateway) ServiceAccount() string {
-	if g.Managed() {
-		if sa := g.API.Annotations[annotation.GatewayServiceAccount.Name]; sa != "" {
-			return sa
-		}
-		return g.Name + "-" + string(g.API.Spec.GatewayClassName)
-	}
-	return g.Name
+	return g.managedName(annotation.GatewayServiceAccount.Name)
 }
 
 // Values are the chart values every tier uses: a ClusterIP Service (the
