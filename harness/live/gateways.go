@@ -55,7 +55,7 @@ func crdNamed(name string) *unstructured.Unstructured {
 func (r *Run) setupGateways(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
 	ss := r.runnableScenarios()
 	if slices.ContainsFunc(ss, scenarios.Scenario.UsesGatewayAPI) {
-		if err := r.phase("gateway api: the CRDs of the release Istio pins, where the cluster lacks them", func() error { return r.installGatewayAPI(ctx, cfg) }); err != nil {
+		if err := r.phase("gateway api: the CRDs of the release Istio pins, where the cluster lacks them", func() error { return r.installGatewayAPI(ctx, cfg, ss) }); err != nil {
 			return ctx, err
 		}
 	}
@@ -94,14 +94,14 @@ func chartGateways(ss []scenarios.Scenario) []egressgateway.Gateway {
 // with the run id (teardown deletes those, and only those), and waits until
 // they are established. A CRD that exists, whatever its version, is used as
 // is: it may serve another run or the cluster's own gateways.
-func (r *Run) installGatewayAPI(ctx context.Context, cfg *envconf.Config) error {
+func (r *Run) installGatewayAPI(ctx context.Context, cfg *envconf.Config, ss []scenarios.Scenario) error {
 	files, err := istio.GatewayAPICRDs()
 	if err != nil {
 		return err
 	}
 	res := cfg.Client().Resources()
 	used := map[schema.GroupKind]bool{}
-	for _, s := range r.runnableScenarios() {
+	for _, s := range ss {
 		for _, o := range s.Objects() {
 			used[o.Object.GetObjectKind().GroupVersionKind().GroupKind()] = true
 		}
