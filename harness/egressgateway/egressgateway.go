@@ -24,7 +24,7 @@ import (
 )
 
 // Chart is the gateway chart's folder in the istio.io/istio module, and its
-// name in Istio's chart repository.
+// name in Istio's chart repository (its Chart.yaml: name: gateway).
 const (
 	Chart     = "manifests/charts/gateway"
 	ChartName = "gateway"
