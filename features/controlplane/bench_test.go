@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"istio-egress-conformance/harness/judge"
+	"istio-egress-conformance/harness/verdict"
 	"istio-egress-conformance/scenarios"
 )
 
@@ -33,8 +33,11 @@ func BenchmarkSeedCopiesThroughOneIstiod(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			if len(out.Predictions) == 0 || len(out.Predictions) != len(out.Scenario.Checks) {
+				b.Fatalf("copy %s: %d predictions for %d checks: nothing to measure", runID, len(out.Predictions), len(out.Scenario.Checks))
+			}
 			for k, c := range out.Scenario.Checks {
-				if m := judge.Verify(c, out.Predictions[k]); len(m) > 0 {
+				if m := verdict.Verify(c, out.Predictions[k]); len(m) > 0 {
 					b.Fatalf("copy %s: %s: %v", runID, c.Name, m)
 				}
 			}

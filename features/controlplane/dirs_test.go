@@ -8,18 +8,18 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"istio-egress-conformance/harness/judge"
 	"istio-egress-conformance/harness/offline"
+	"istio-egress-conformance/harness/verdict"
 	"istio-egress-conformance/scenarios"
 )
 
 // verdicts judges a scenario folder (as E2E_SCENARIOS would select it) with
 // both engines and returns each check's mismatches, keyed <scenario>/<check>.
-func verdicts(t *testing.T, dir string) (controlPlane, offlineTier map[string][]judge.Mismatch) {
+func verdicts(t *testing.T, dir string) (controlPlane, offlineTier map[string][]verdict.Mismatch) {
 	srv, mesh := need(t)
 	entries, err := scenarios.Load(os.DirFS(dir), dir)
 	require.NoError(t, err)
-	controlPlane, offlineTier = map[string][]judge.Mismatch{}, map[string][]judge.Mismatch{}
+	controlPlane, offlineTier = map[string][]verdict.Mismatch{}, map[string][]verdict.Mismatch{}
 	for _, e := range entries {
 		if e.Err != nil {
 			continue // a file that does not load fails both tiers alike, before any engine
@@ -30,8 +30,8 @@ func verdicts(t *testing.T, dir string) (controlPlane, offlineTier map[string][]
 		want, err := offline.Predict(out.Scenario)
 		require.NoError(t, err, e.ID)
 		for k, c := range out.Scenario.Checks {
-			controlPlane[e.ID+"/"+c.Name] = judge.Verify(c, out.Predictions[k])
-			offlineTier[e.ID+"/"+c.Name] = judge.Verify(c, want[k])
+			controlPlane[e.ID+"/"+c.Name] = verdict.Verify(c, out.Predictions[k])
+			offlineTier[e.ID+"/"+c.Name] = verdict.Verify(c, want[k])
 		}
 	}
 	return controlPlane, offlineTier

@@ -31,6 +31,7 @@ import (
 	"istio-egress-conformance/harness/istio"
 	"istio-egress-conformance/harness/preflight"
 	"istio-egress-conformance/harness/results"
+	"istio-egress-conformance/harness/verdict"
 	"istio-egress-conformance/reports"
 	"istio-egress-conformance/scenarios"
 )
@@ -46,31 +47,27 @@ var shared struct {
 	runs atomic.Int32
 }
 
-// collected holds every check's verdict for the reports TestMain writes.
-var collected struct {
-	sync.Mutex
-	run results.Run
-}
+// recorder holds every check's entry for the reports TestMain writes.
+var recorder = verdict.NewRecorder(results.TierControlPlane, map[string]string{
+	"tier":              results.TierControlPlane,
+	"go":                runtime.Version(),
+	"istio.io/istio":    conformance.PinnedVersion("istio.io/istio"),
+	"proxyIstioVersion": config.DefaultIstioVersion,
+	"scenarios":         "built-in",
+})
 
 func TestMain(m *testing.M) {
-	collected.run = results.Run{Tier: results.TierControlPlane, Start: time.Now(), Environment: map[string]string{
-		"tier":              results.TierControlPlane,
-		"go":                runtime.Version(),
-		"istio.io/istio":    conformance.PinnedVersion("istio.io/istio"),
-		"proxyIstioVersion": config.DefaultIstioVersion,
-		"scenarios":         "built-in",
-	}}
 	if dir := os.Getenv(scenarios.EnvScenarios); dir != "" {
-		collected.run.Environment["scenarios"] = dir
+		recorder.SetEnvironment("scenarios", dir)
 	}
 	code := runWithMesh(m)
-	if len(collected.run.Results) > 0 {
+	if run := recorder.Run(); len(run.Results) > 0 {
 		dir := config.ArtifactsDir()
-		if err := reports.WriteAll(dir, collected.run); err != nil {
+		if err := reports.WriteAll(dir, run); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			code = max(code, 1)
 		}
-		fmt.Printf("control-plane tier: %s, reports in %s\n", collected.run.Outcome(), dir)
+		fmt.Printf("control-plane tier: %s, reports in %s\n", run.Outcome(), dir)
 	}
 	os.Exit(code)
 }
@@ -146,7 +143,7 @@ func bringUp() {
 		keepLog(filepath.Join(o.Dir, "istiod.log"))
 		return
 	}
-	setEnvironment("istiodStartToReady", shared.mesh.Ready.Round(time.Millisecond).String())
+	recorder.SetEnvironment("istiodStartToReady", shared.mesh.Ready.Round(time.Millisecond).String())
 }
 
 // holdAfterBringUp, set by the signal tests for their child, makes the run
@@ -227,16 +224,4 @@ func keepLog(path string) {
 	if os.MkdirAll(dir, 0o755) == nil && os.WriteFile(filepath.Join(dir, "istiod.log"), b, 0o644) == nil {
 		fmt.Printf("control-plane tier: istiod's log is in %s\n", filepath.Join(dir, "istiod.log"))
 	}
-}
-
-func record(r results.CheckResult) {
-	collected.Lock()
-	defer collected.Unlock()
-	collected.run.Results = append(collected.run.Results, r)
-}
-
-func setEnvironment(key, value string) {
-	collected.Lock()
-	defer collected.Unlock()
-	collected.run.Environment[key] = value
 }

@@ -3,25 +3,29 @@ package controlplane
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"istio-egress-conformance/harness/controlplane"
 	"istio-egress-conformance/harness/egressgateway"
 	"istio-egress-conformance/harness/judge"
 	"istio-egress-conformance/harness/offline"
 	"istio-egress-conformance/harness/results"
+	"istio-egress-conformance/harness/verdict"
 	"istio-egress-conformance/scenarios"
 )
 
 // TestScenarios runs every catalog scenario through the real istiod: one
 // subtest per check, named <scenario>/<check>, as in the offline tier, and
-// one per credentialName for SDS. Each prediction must equal the offline
-// tier's for the same scenario.
+// one per credentialName for SDS. A check's verdict is the expectations
+// against istiod's config, and that config's agreement with the offline
+// translation and with the served config read back as a config dump; its
+// report entry is its subtest's outcome.
 func TestScenarios(t *testing.T) {
 	judgeAlone(t)
 	catalog, err := scenarios.FromEnv()
@@ -30,78 +34,125 @@ func TestScenarios(t *testing.T) {
 	for _, entry := range catalog {
 		t.Run(entry.ID, func(t *testing.T) {
 			if entry.Err != nil {
-				record(results.CheckResult{Scenario: entry.ID, Check: "load", Failures: []string{entry.Err.Error()}})
-				t.Fatal(entry.Err)
+				recorder.Fail(t, results.CheckResult{Scenario: entry.ID, Check: "load"}, entry.Err.Error())
+				return
 			}
 			runID, ip := nextRun()
 			start := time.Now()
 			out, err := mesh.Judge(context.Background(), srv.Config, runID, ip, entry.Scenario)
-			if err != nil {
-				record(results.CheckResult{Scenario: entry.ID, Check: "control-plane", Failures: []string{err.Error()}})
-				t.Fatalf("scenario %s: %v", entry.ID, err)
+			s := entry.Scenario
+			if err == nil {
+				describe(entry.ID, out)
+				s = out.Scenario // as applied: its expectations name the renamed namespaces' hosts
 			}
-			setEnvironment("injectedProxyImage", out.ProxyImage)
-			if g, ok := egressgateway.Of(out.Scenario); ok && g.Managed() {
-				setEnvironment("gatewayAPIGateway", "deployed by istiod from "+filepath.Join(filepath.Base(shared.opts.IstioModuleDir), egressgateway.ManagedTemplate))
-				setEnvironment("gatewayAPIGatewayImage", out.GatewayImage)
-			} else if ok {
-				// The chart's gateway pods say image: auto; the injection webhook
-				// fills in the proxy image with Istio's gateway template.
-				setEnvironment("egressGatewayChart", filepath.Join(filepath.Base(shared.opts.IstioModuleDir), egressgateway.Chart)+" "+strings.Join(egressgateway.Values(), " "))
-				setEnvironment("egressGatewayImage", out.ProxyImage)
-			}
-			setEnvironment("nativeSidecar", fmt.Sprint(out.NativeSidecar))
-			setEnvironment("applyToSettledConfig/"+entry.ID, out.ApplyToConfig.Round(time.Millisecond).String())
-			setEnvironment("deleteToGone/"+entry.ID, out.DeleteToGone.Round(time.Millisecond).String())
-			want, err := offline.Predict(out.Scenario)
-			require.NoError(t, err)
-			s := out.Scenario
-			fromDump := predictFromDump(t, out.ConfigDump, s)
-			perCheck := time.Since(start) / time.Duration(len(s.Checks))
-			for k, check := range s.Checks {
-				p := out.Predictions[k]
-				t.Run(check.Name, func(t *testing.T) {
-					t.Logf("%s %s: %s", s.Name, check.URL, p)
-					res := judge.Verdict(s, check, p, perCheck)
-					for _, f := range res.Failures {
-						t.Error(f)
-					}
-					record(res)
-					assert.Equal(t, want[k], p, "the real istiod's config must predict what the offline translation predicts")
-					sidecarHop := want[k]
-					sidecarHop.Gateway = nil // the dump is the sidecar's config
-					assert.Equal(t, sidecarHop, fromDump[k], "the sidecar's served config, read back as the live tier reads a sidecar's config dump, must predict the same")
-				})
-			}
-			for _, sds := range out.SDS {
-				name := "sds-" + sds.CredentialName
-				if sds.Proxy == "gateway" {
-					name += "-at-gateway"
-				}
-				t.Run(name, func(t *testing.T) {
-					t.Logf("%s: the %s's cluster verifies with SDS secret %q; istiod served %d bytes of trusted CA", s.Name, sds.Proxy, sds.Resource, len(sds.TrustedCA))
-					if sds.CertificateResource != "" {
-						t.Logf("%s: the %s's cluster presents SDS secret %q; istiod served %d bytes of certificate chain", s.Name, sds.Proxy, sds.CertificateResource, len(sds.CertificateChain))
-					}
-					res := results.CheckResult{Scenario: s.Name, Check: name, Passed: sds.Err == nil}
-					if sds.Err != nil {
-						res.Failures = []string{sds.Err.Error()}
-						t.Error(sds.Err)
-					}
-					record(res)
-				})
+			judgeScenario(t, s, tierEvidence(out, err), time.Since(start))
+			if out.Teardown != nil {
+				recorder.Fail(t, results.CheckResult{Scenario: entry.ID, Check: "teardown"}, out.Teardown.Error())
 			}
 		})
 	}
 }
 
-// predictFromDump reads the config dump the way the live tier reads a real
-// sidecar's and predicts every check from it.
-func predictFromDump(t *testing.T, dump []byte, s scenarios.Scenario) []results.Prediction {
-	t.Helper()
-	sim, err := judge.FromConfigDump(dump)
-	require.NoError(t, err)
-	got, err := judge.FromSimulation(sim, s.Checks)
-	require.NoError(t, err)
-	return got
+// forceDisagreement names a check whose offline prediction
+// TestADisagreementFailsTheReport's child changes, so that istiod and the
+// offline translation disagree on it.
+const forceDisagreement = "E2E_TEST_FORCE_DISAGREEMENT"
+
+// evidence is what the tier learned of one scenario, before its checks are judged.
+type evidence struct {
+	out controlplane.Outcome
+	// err is why the tier could not judge the scenario (mesh.Judge's error).
+	err error
+	// offline and dump are the other sources' predictions, with why they are missing.
+	offline, dump       []results.Prediction
+	offlineErr, dumpErr error
+}
+
+// tierEvidence gathers the scenario's other sources: the offline translation
+// of the same (renamed) scenario, and the served config read back as the
+// live tier reads a sidecar's config dump.
+func tierEvidence(out controlplane.Outcome, err error) evidence {
+	ev := evidence{out: out, err: err}
+	if err != nil {
+		return ev
+	}
+	ev.offline, ev.offlineErr = offline.Predict(out.Scenario)
+	if check := os.Getenv(forceDisagreement); check != "" && ev.offlineErr == nil {
+		for k, c := range out.Scenario.Checks {
+			if c.Name == check {
+				ev.offline[k].Timeout += time.Second
+			}
+		}
+	}
+	sim, err := judge.FromConfigDump(out.ConfigDump)
+	if err == nil {
+		ev.dump, err = judge.FromSimulation(sim, out.Scenario.Checks)
+	}
+	ev.dumpErr = err
+	return ev
+}
+
+// of is the k-th check's evidence for the one verdict (verdict.Of).
+func (ev evidence) of(k int) verdict.Evidence {
+	if ev.err != nil {
+		return verdict.Evidence{Problems: []string{"the control-plane tier could not judge the scenario: " + ev.err.Error()}}
+	}
+	out := verdict.Evidence{Judged: &verdict.Source{Name: "the real istiod's config", Prediction: ev.out.Predictions[k]}}
+	if ev.offlineErr != nil {
+		out.Problems = append(out.Problems, "the offline translation: "+ev.offlineErr.Error())
+	} else {
+		out.Agree = append(out.Agree, verdict.Source{Name: "the offline translation", Prediction: ev.offline[k]})
+	}
+	if ev.dumpErr != nil {
+		out.Problems = append(out.Problems, "the served config read back as a config dump: "+ev.dumpErr.Error())
+	} else {
+		out.Agree = append(out.Agree, verdict.Source{Name: "the served config read back as a config dump", Prediction: ev.dump[k], SidecarOnly: true})
+	}
+	return out
+}
+
+// judgeScenario records one entry per check, each its subtest's outcome,
+// and one per SDS answer.
+func judgeScenario(t *testing.T, s scenarios.Scenario, ev evidence, took time.Duration) {
+	perCheck := took / time.Duration(max(len(s.Checks), 1))
+	for k, check := range s.Checks {
+		recorder.RunCheck(t, check.Name, verdict.Entry(s, check), func(c *verdict.Check) {
+			if ev.err == nil {
+				c.T().Logf("%s %s: %s", s.Name, check.URL, ev.out.Predictions[k])
+			}
+			c.Judge(verdict.Of(s, check, ev.of(k), perCheck))
+		})
+	}
+	for _, sds := range ev.out.SDS {
+		name := "sds-" + sds.CredentialName
+		if sds.Proxy == "gateway" {
+			name += "-at-gateway"
+		}
+		recorder.RunCheck(t, name, results.CheckResult{Scenario: s.Name, Check: name}, func(c *verdict.Check) {
+			c.T().Logf("%s: the %s's cluster verifies with SDS secret %q; istiod served %d bytes of trusted CA", s.Name, sds.Proxy, sds.Resource, len(sds.TrustedCA))
+			if sds.CertificateResource != "" {
+				c.T().Logf("%s: the %s's cluster presents SDS secret %q; istiod served %d bytes of certificate chain", s.Name, sds.Proxy, sds.CertificateResource, len(sds.CertificateChain))
+			}
+			if sds.Err != nil {
+				c.Fatal(sds.Err.Error())
+			}
+		})
+	}
+}
+
+// describe puts what the scenario ran with into the report's environment.
+func describe(id string, out controlplane.Outcome) {
+	recorder.SetEnvironment("injectedProxyImage", out.ProxyImage)
+	if g := out.Facts.Gateway; g != nil && g.Managed() {
+		recorder.SetEnvironment("gatewayAPIGateway", "deployed by istiod from "+filepath.Join(filepath.Base(shared.opts.IstioModuleDir), egressgateway.ManagedTemplate))
+		recorder.SetEnvironment("gatewayAPIGatewayImage", out.GatewayImage)
+	} else if g != nil {
+		// The chart's gateway pods say image: auto; the injection webhook
+		// fills in the proxy image with Istio's gateway template.
+		recorder.SetEnvironment("egressGatewayChart", filepath.Join(filepath.Base(shared.opts.IstioModuleDir), egressgateway.Chart)+" "+strings.Join(egressgateway.Values(), " "))
+		recorder.SetEnvironment("egressGatewayImage", out.ProxyImage)
+	}
+	recorder.SetEnvironment("nativeSidecar", fmt.Sprint(out.NativeSidecar))
+	recorder.SetEnvironment("applyToSettledConfig/"+id, out.ApplyToConfig.Round(time.Millisecond).String())
+	recorder.SetEnvironment("deleteToGone/"+id, out.DeleteToGone.Round(time.Millisecond).String())
 }

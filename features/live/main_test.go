@@ -76,8 +76,7 @@ func setup(m *testing.M) int {
 		return m.Run()
 	}
 	fmt.Printf("live tier: run %s, cluster %s, Istio %s, external host %s\n", cfg.RunID, report.Mode, cfg.IstioVersion, cfg.External)
-	run = live.New(cfg, report, catalog, os.Stdout)
-	run.JudgeSidecar = sidecar.Judge
+	run = live.New(cfg, report, catalog, os.Stdout, sidecar.Judge)
 	// Ctrl-C or a cancelled CI job cancels the run's context: kind, helm, waits
 	// and curl stop, and e2e-framework still runs the teardown, which works on
 	// a fresh context of its own.
@@ -86,7 +85,9 @@ func setup(m *testing.M) int {
 	if testenv, err = env.NewWithContext(sigCtx, envCfg); err != nil {
 		return fail(err)
 	}
-	testenv.Setup(run.Setup()...)
+	// The external host before the gateways: a chart gateway's pods get the
+	// hermetic server's IPs as hostAliases.
+	testenv.Setup(run.CreateCluster, run.InstallIstio, run.ServeExternalHost, run.InstallGateways)
 	testenv.Finish(run.Teardown())
 	code := testenv.Run(m)
 	if err := run.WriteReports(); err != nil {
@@ -105,7 +106,7 @@ func sweep(cfg config.Config, report preflight.Report) int {
 	fmt.Printf("live tier: sweep of run %s from the cluster in %s\n", cfg.Sweep, cfg.Kubeconfig)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := live.New(cfg, report, catalog, os.Stdout).Sweep(ctx, envconf.NewWithKubeConfig(cfg.Kubeconfig)); err != nil {
+	if err := live.New(cfg, report, catalog, os.Stdout, nil).Sweep(ctx, envconf.NewWithKubeConfig(cfg.Kubeconfig)); err != nil {
 		return fail(err)
 	}
 	return 0

@@ -3,19 +3,20 @@ package offline
 import (
 	"testing"
 
-	"istio-egress-conformance/harness/judge"
 	"istio-egress-conformance/harness/offline"
+	"istio-egress-conformance/harness/verdict"
 	"istio-egress-conformance/scenarios"
 )
+
+// seedID is the seed doc's scenario.
+const seedID = "tetrate-https-egress"
 
 // BenchmarkSeedScenario measures one scenario: Istio's translation for a
 // sidecar, the simulation of both checks, and verification.
 func BenchmarkSeedScenario(b *testing.B) {
-	var seed scenarios.Scenario
-	for _, e := range scenarios.Builtin() {
-		if e.ID == "tetrate-https-egress" {
-			seed = e.Scenario
-		}
+	seed, err := scenarios.BuiltinNamed(seedID)
+	if err != nil {
+		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
@@ -27,19 +28,31 @@ func BenchmarkSeedScenario(b *testing.B) {
 func BenchmarkCatalog(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		for _, e := range scenarios.Builtin() {
+		catalog := scenarios.Builtin()
+		if len(catalog) == 0 {
+			b.Fatal("the built-in catalog is empty: nothing to measure")
+		}
+		for _, e := range catalog {
+			if e.Err != nil {
+				b.Fatal(e.Err)
+			}
 			predictAndVerify(b, e.Scenario)
 		}
 	}
 }
 
+// predictAndVerify predicts and verifies every check of s; a scenario
+// without checks, or one that fails, fails the benchmark.
 func predictAndVerify(b *testing.B, s scenarios.Scenario) {
+	if len(s.Checks) == 0 {
+		b.Fatalf("scenario %q has no checks: nothing to measure", s.Name)
+	}
 	predictions, err := offline.Predict(s)
 	if err != nil {
 		b.Fatal(err)
 	}
 	for i, c := range s.Checks {
-		if m := judge.Verify(c, predictions[i]); len(m) > 0 {
+		if m := verdict.Verify(c, predictions[i]); len(m) > 0 {
 			b.Fatalf("%s/%s: %v", s.Name, c.Name, m)
 		}
 	}

@@ -6,48 +6,39 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"sync"
 	"testing"
 	"time"
 
 	conformance "istio-egress-conformance"
 	"istio-egress-conformance/harness/config"
-	"istio-egress-conformance/harness/judge"
 	"istio-egress-conformance/harness/offline"
 	"istio-egress-conformance/harness/results"
+	"istio-egress-conformance/harness/verdict"
 	"istio-egress-conformance/reports"
 	"istio-egress-conformance/scenarios"
 )
 
-// collected holds every check's verdict for the reports TestMain writes.
-var collected struct {
-	sync.Mutex
-	run results.Run
-}
+// recorder holds every check's entry for the reports TestMain writes.
+var recorder = verdict.NewRecorder(results.TierOffline, environment())
 
 func TestMain(m *testing.M) {
-	collected.run = results.Run{Tier: results.TierOffline, Start: time.Now(), Environment: environment()}
 	code := m.Run()
-	if len(collected.run.Results) > 0 {
+	if run := recorder.Run(); len(run.Results) > 0 {
 		dir := config.ArtifactsDir()
-		if err := reports.WriteAll(dir, collected.run); err != nil {
+		if err := reports.WriteAll(dir, run); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			code = max(code, 1)
 		}
-		fmt.Printf("offline tier: %s, reports in %s\n", collected.run.Outcome(), dir)
+		fmt.Printf("offline tier: %s, reports in %s\n", run.Outcome(), dir)
 	}
 	os.Exit(code)
 }
 
-func record(r results.CheckResult) {
-	collected.Lock()
-	defer collected.Unlock()
-	collected.run.Results = append(collected.run.Results, r)
-}
-
 // TestScenarios has one subtest per check, named <scenario>/<check>, so that
-// -run selects them and JUnit shows each one. A scenario file that fails to
-// load fails its own subtest with the loader's message.
+// -run selects them and JUnit shows each one; each report entry is its
+// subtest's outcome. A scenario file that fails to load fails its own
+// subtest with the loader's message; a translation that fails fails every
+// check of the scenario with its error.
 func TestScenarios(t *testing.T) {
 	catalog, err := scenarios.FromEnv()
 	if err != nil {
@@ -55,28 +46,23 @@ func TestScenarios(t *testing.T) {
 	}
 	for _, entry := range catalog {
 		t.Run(entry.ID, func(t *testing.T) {
-			start := time.Now()
 			if entry.Err != nil {
-				record(results.CheckResult{Scenario: entry.ID, Check: "load", Failures: []string{entry.Err.Error()}})
-				t.Fatal(entry.Err)
+				recorder.Fail(t, results.CheckResult{Scenario: entry.ID, Check: "load"}, entry.Err.Error())
+				return
 			}
 			s := entry.Scenario
+			start := time.Now()
 			predictions, err := offline.Predict(s)
-			if err != nil {
-				record(results.CheckResult{Scenario: s.Name, Check: "translate", Failures: []string{err.Error()}, Duration: time.Since(start)})
-				t.Fatal(err)
-			}
 			// One translation serves every check of the scenario: each is charged its share.
 			perCheck := time.Since(start) / time.Duration(len(s.Checks))
 			for i, check := range s.Checks {
-				p := predictions[i]
-				t.Run(check.Name, func(t *testing.T) {
-					t.Logf("%s %s: %s", s.Name, check.URL, p)
-					res := judge.Verdict(s, check, p, perCheck)
-					for _, f := range res.Failures {
-						t.Error(f)
+				recorder.RunCheck(t, check.Name, verdict.Entry(s, check), func(c *verdict.Check) {
+					if err != nil {
+						c.Fatal(fmt.Sprintf("scenario %s: Istio's translation: %v", s.Name, err))
 					}
-					record(res)
+					p := predictions[i]
+					c.T().Logf("%s %s: %s", s.Name, check.URL, p)
+					c.Judge(verdict.Of(s, check, verdict.Evidence{Judged: &verdict.Source{Name: "the offline translation", Prediction: p}}, perCheck))
 				})
 			}
 		})

@@ -6,9 +6,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"istio-egress-conformance/harness/judge"
 	"istio-egress-conformance/harness/offline"
 	"istio-egress-conformance/harness/results"
+	"istio-egress-conformance/harness/verdict"
 	"istio-egress-conformance/scenarios"
 )
 
@@ -28,7 +28,7 @@ func TestBlackholeComesFromTheSidecar(t *testing.T) {
 	without, err := offline.Predict(s)
 	require.NoError(t, err)
 	assert.Equal(t, results.PassthroughCluster, without[0].Cluster)
-	assert.NotEmpty(t, judge.Verify(s.Checks[0], without[0]), "the blackhole expectation fails under ALLOW_ANY")
+	assert.NotEmpty(t, verdict.Verify(s.Checks[0], without[0]), "the blackhole expectation fails under ALLOW_ANY")
 	assert.Equal(t, with[1].Cluster, without[1].Cluster, "the registered HTTP port routes either way")
 }
 

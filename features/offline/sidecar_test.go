@@ -3,7 +3,9 @@ package offline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,6 +22,7 @@ import (
 	"istio-egress-conformance/harness/judge"
 	"istio-egress-conformance/harness/offline"
 	"istio-egress-conformance/harness/sidecar"
+	"istio-egress-conformance/harness/verdict"
 	"istio-egress-conformance/scenarios"
 	"istio-egress-conformance/scenarios/contract"
 )
@@ -70,7 +73,7 @@ func TestSidecarThatAgreesStartsTheChecks(t *testing.T) {
 	require.NoError(t, ev.Err, "a sidecar not up yet is waited for")
 	assert.Equal(t, want, ev.Sidecar, "the sidecar's own config predicts the offline verdicts")
 	for _, c := range s.Checks {
-		assert.Empty(t, ev.CheckProblems(c.Name))
+		assert.Empty(t, failures(s, ev, c.Name))
 	}
 }
 
@@ -92,10 +95,12 @@ func TestSidecarWithoutTheDestinationRulesTLS(t *testing.T) {
 	ev := sidecar.Await(context.Background(), reads(view(sim, "10.244.0.7")), s, want, nil, hermeticIPs, 50*time.Millisecond, 10*time.Millisecond)
 	require.Error(t, ev.Err)
 	assert.Regexp(t, `^never agreed with the offline prediction within 50ms \(\d+ reads\): check http-origination-timeout: tls mode: sidecar DISABLE, offline SIMPLE; check http-origination-timeout: sni: sidecar none, offline tetrate.io$`, ev.Err.Error())
-	assert.Equal(t, []string{"tls mode: sidecar DISABLE, offline SIMPLE", "sni: sidecar none, offline tetrate.io",
-		"expect.upstream.tls.mode: expected TLS origination (sni tetrate.io), observed DISABLE", "expect.upstream.tls.sni: expected tetrate.io, observed none"},
-		ev.CheckProblems("http-origination-timeout"), "the check fails with the difference, and with the expectations the sidecar's config contradicts")
-	assert.Empty(t, ev.CheckProblems("https-passthrough"), "the passthrough check agrees")
+	assert.Equal(t, []string{
+		"expect.upstream.tls.mode: expected TLS origination (sni tetrate.io), observed DISABLE", "expect.upstream.tls.sni: expected tetrate.io, observed none",
+		"sources disagree: tls mode: the offline prediction SIMPLE, the client sidecar's config DISABLE",
+		"sources disagree: sni: the offline prediction tetrate.io, the client sidecar's config none"},
+		failures(s, ev, "http-origination-timeout"), "the check fails with the difference, and with the expectations the sidecar's config contradicts")
+	assert.Empty(t, failures(s, ev, "https-passthrough"), "the passthrough check agrees")
 }
 
 func TestSidecarResolvingAnotherAddressNamesIt(t *testing.T) {
@@ -121,7 +126,7 @@ func TestSidecarNeverReadIsEveryChecksProblem(t *testing.T) {
 	require.Error(t, ev.Err)
 	assert.Regexp(t, `^never agreed with the offline prediction within 30ms \(\d+ reads\): config dump: not Envoy's JSON: syntax error$`, ev.Err.Error())
 	for _, c := range s.Checks {
-		assert.Equal(t, []string{ev.Err.Error()}, ev.CheckProblems(c.Name))
+		assert.Equal(t, []string{ev.Err.Error()}, failures(s, ev, c.Name))
 	}
 	off, side := ev.Predictions(1)
 	assert.Equal(t, &want[1], off)
@@ -138,8 +143,8 @@ func TestSidecarConfigIsVerifiedAgainstTheExpectations(t *testing.T) {
 	s.Checks[1].Expect.Timeout = &contract.Duration{Duration: 2 * time.Millisecond}
 	ev := sidecar.Await(context.Background(), reads(view(sim, "10.244.0.7")), s, want, nil, hermeticIPs, time.Second, time.Millisecond)
 	require.NoError(t, ev.Err, "the sidecar agrees with the offline prediction at once")
-	assert.Equal(t, []string{"expect.timeout: expected 2ms, observed 1ms"}, ev.CheckProblems("http-origination-timeout"))
-	assert.Empty(t, ev.CheckProblems("https-passthrough"))
+	assert.Equal(t, []string{"expect.timeout: expected 2ms, observed 1ms"}, failures(s, ev, "http-origination-timeout"))
+	assert.Empty(t, failures(s, ev, "https-passthrough"))
 }
 
 // TestWarmingClusterIsNamed: a cluster Envoy has not warmed (an SDS secret
@@ -152,26 +157,63 @@ func TestWarmingClusterIsNamed(t *testing.T) {
 	want, err := offline.Predict(s)
 	require.NoError(t, err)
 	warming := func() (sidecar.View, error) {
-		return sidecar.View{Sim: sim, Pending: judge.Pending{Warming: []string{seedCluster}, Rejected: []string{`listener 0.0.0.0_80: "duplicate domain"`}}}, nil
+		return sidecar.View{Sim: sim, Pending: judge.Pending{Warming: []string{seedCluster}, RejectedListeners: []judge.RejectedListener{{Name: "0.0.0.0_80", Reason: "duplicate domain"}}},
+			CDSRejected: 1, CDSRejections: []string{"Error adding/updating cluster(s) outbound|80||www.tetrate.io: bad tls context"}}, nil
 	}
 	ev := sidecar.Await(context.Background(), reads(warming), s, want, nil, hermeticIPs, 30*time.Millisecond, 10*time.Millisecond)
 	require.Error(t, ev.Err)
-	problems := ev.CheckProblems("http-origination-timeout")
+	problems := failures(s, ev, "http-origination-timeout")
 	assert.Contains(t, problems, "cluster outbound|80||www.tetrate.io is still warming in the sidecar: Envoy waits for its endpoints, a DNS answer or an SDS secret (a credentialName whose Secret is missing?)")
 	assert.Contains(t, problems, `Envoy rejected listener 0.0.0.0_80: "duplicate domain" (in the sidecar)`)
+	assert.Contains(t, problems, `Envoy rejected a cluster update (in the sidecar): "Error adding/updating cluster(s) outbound|80||www.tetrate.io: bad tls context"`)
+
+	unexplained := func() (sidecar.View, error) {
+		return sidecar.View{Sim: sim, CDSRejected: 2}, nil
+	}
+	ev = sidecar.Await(context.Background(), reads(unexplained), s, want, nil, hermeticIPs, 30*time.Millisecond, 10*time.Millisecond)
+	assert.Contains(t, failures(s, ev, "https-passthrough"), "Envoy rejected 2 cluster updates (in the sidecar: cluster_manager.cds.update_rejected) and its log gives no reason",
+		"a client sidecar serves one scenario: every rejection it counts is this scenario's")
 }
 
+// TestPendingReadsWarmingAndRejected: warming clusters and rejected listener
+// updates (named, and the one Envoy ties to no listener) come from the dump;
+// a cluster's error_state, which Envoy never fills
+// (config_dump_shared.proto: [#not-implemented-hide:]), is not read: a
+// rejected cluster update is counted by Envoy's stats (harness/envoyadmin).
 func TestPendingReadsWarmingAndRejected(t *testing.T) {
 	dump, err := protomarshal.Marshal(&admin.ConfigDump{Configs: []*anypb.Any{
-		protoconv.MessageToAny(&admin.ClustersConfigDump{DynamicWarmingClusters: []*admin.ClustersConfigDump_DynamicCluster{{Cluster: protoconv.MessageToAny(&cluster.Cluster{Name: seedCluster})}}}),
-		protoconv.MessageToAny(&admin.ListenersConfigDump{DynamicListeners: []*admin.ListenersConfigDump_DynamicListener{{Name: "0.0.0.0_80", ErrorState: &admin.UpdateFailureState{Details: "bad\nthing"}}}}),
+		protoconv.MessageToAny(&admin.ClustersConfigDump{
+			DynamicWarmingClusters: []*admin.ClustersConfigDump_DynamicCluster{{Cluster: protoconv.MessageToAny(&cluster.Cluster{Name: seedCluster})}},
+			DynamicActiveClusters:  []*admin.ClustersConfigDump_DynamicCluster{{Cluster: protoconv.MessageToAny(&cluster.Cluster{Name: "other"}), ErrorState: &admin.UpdateFailureState{Details: "never filled by Envoy"}}},
+		}),
+		protoconv.MessageToAny(&admin.ListenersConfigDump{DynamicListeners: []*admin.ListenersConfigDump_DynamicListener{
+			{Name: "0.0.0.0_80", ErrorState: &admin.UpdateFailureState{Details: "bad\nthing"}},
+			{ErrorState: &admin.UpdateFailureState{Details: "bad\nthing"}},
+		}}),
 	}})
 	require.NoError(t, err)
 	parsed, err := judge.ParseConfigDump(dump)
 	require.NoError(t, err)
 	p, err := parsed.Pending()
 	require.NoError(t, err)
-	assert.Equal(t, judge.Pending{Warming: []string{seedCluster}, Rejected: []string{`listener 0.0.0.0_80: "bad\nthing"`}}, p, "Envoy's reason quoted: one line")
+	assert.Equal(t, judge.Pending{Warming: []string{seedCluster}, RejectedListeners: []judge.RejectedListener{{Name: "0.0.0.0_80", Reason: "bad\nthing"}, {Reason: "bad\nthing"}}}, p)
+	assert.Equal(t, `listener 0.0.0.0_80: "bad\nthing"`, p.RejectedListeners[0].String(), "Envoy's reason quoted: one line")
+}
+
+// failures are the live verdict's failures of the named check on the
+// sidecar evidence alone (before curl), without the scenario and check prefix.
+func failures(s scenarios.Scenario, ev verdict.SidecarEvidence, check string) []string {
+	for k, c := range s.Checks {
+		if c.Name != check {
+			continue
+		}
+		var out []string
+		for _, f := range verdict.Of(s, c, ev.Evidence(k, c, nil), 0).Failures {
+			out = append(out, strings.TrimPrefix(f, fmt.Sprintf("scenario %s, check %s: ", s.Name, c.Name)))
+		}
+		return out
+	}
+	panic("no check " + check)
 }
 
 // dumped is the simulation written as a config dump and read back, as the
@@ -240,6 +282,34 @@ func TestGatewayHopIsReadFromTheGatewayPod(t *testing.T) {
 	ev = sidecar.Await(context.Background(), gatewayResolves("104.18.20.1"), exported, want, gw, hermeticIPs, 30*time.Millisecond, 10*time.Millisecond)
 	require.Error(t, ev.Err)
 	assert.Contains(t, ev.Err.Error(), "the egress gateway resolved www.tetrate.io (cluster outbound|80||www.tetrate.io) to 104.18.20.1, not to the hermetic server's 10.244.0.7")
+
+	// A rejection on the shared gateway counts only when it is the check's
+	// listener or names the check's cluster: Envoy keeps a listener's until
+	// its next LDS update, so another scenario's may still be there.
+	gatewayRejected := func(listener, clusterReason string) sidecar.Reader {
+		client, gateway := dumped(t, sidecarSim), dumped(t, gatewaySim)
+		return func(_ context.Context, p sidecar.Proxy) (sidecar.View, error) {
+			if p == *gw {
+				v := sidecar.View{Sim: gateway, Pending: judge.Pending{RejectedListeners: []judge.RejectedListener{{Name: listener, Reason: "duplicate filter chain"}}}}
+				if clusterReason != "" {
+					v.CDSRejected, v.CDSRejections = 1, []string{clusterReason}
+				}
+				return v, nil
+			}
+			return sidecar.View{Sim: client}, nil
+		}
+	}
+	hopListener := want[0].Gateway.Listener
+	require.NotEmpty(t, hopListener)
+	ev = sidecar.Await(context.Background(), gatewayRejected("0.0.0.0_9443", "Error adding/updating cluster(s) outbound|443||other.example.com: bad"), exported, want, gw, nil, time.Second, time.Millisecond)
+	require.NoError(t, ev.Err, "another scenario's rejections on the shared gateway do not count")
+	assert.Empty(t, failures(exported, ev, exported.Checks[0].Name))
+	ev = sidecar.Await(context.Background(), gatewayRejected(hopListener, ""), exported, want, gw, nil, 30*time.Millisecond, 10*time.Millisecond)
+	require.Error(t, ev.Err)
+	assert.Contains(t, ev.Err.Error(), "Envoy rejected listener "+hopListener+`: "duplicate filter chain" (in the egress gateway)`)
+	ev = sidecar.Await(context.Background(), gatewayRejected("0.0.0.0_9443", "Error adding/updating cluster(s) "+want[0].Gateway.Cluster+": bad"), exported, want, gw, nil, 30*time.Millisecond, 10*time.Millisecond)
+	require.Error(t, ev.Err)
+	assert.Contains(t, ev.Err.Error(), "Envoy rejected a cluster update (in the egress gateway)")
 
 	unreadable := func(_ context.Context, p sidecar.Proxy) (sidecar.View, error) {
 		if p == *gw {

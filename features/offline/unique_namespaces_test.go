@@ -7,9 +7,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"istio-egress-conformance/harness/judge"
 	"istio-egress-conformance/harness/offline"
 	"istio-egress-conformance/harness/results"
+	"istio-egress-conformance/harness/verdict"
 	"istio-egress-conformance/scenarios"
 )
 
@@ -49,7 +49,7 @@ func TestUniqueNamespacesKeepEveryOutcome(t *testing.T) {
 				// https.<port>.<server>.<gateway>.<namespace> route config); what
 				// the rule does may not change.
 				assert.Empty(t, results.Disagreements("renamed", got[i], "original", want[i]), "%s/%s", e.ID, c.Name)
-				assert.Empty(t, judge.Verify(c, got[i]), "%s/%s", e.ID, c.Name)
+				assert.Empty(t, verdict.Verify(c, got[i]), "%s/%s", e.ID, c.Name)
 			}
 		})
 	}

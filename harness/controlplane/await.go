@@ -40,31 +40,98 @@ func injectedClient(ctx context.Context, res *resources.Resources, namespace, ip
 // returns that config. It fails, naming the hosts, when
 // istiod dies, the stream closes or within passes.
 func AwaitConfig(ctx context.Context, c *adsc.ADSC, d *Istiod, hosts []string, present bool, within time.Duration) (*simulation.Simulation, error) {
+	w := xdsWait{snapshot: func() *simulation.Simulation { return snapshot(c) }, pushed: func() (bool, error) { return drained(c.Updates) }, quiet: present}
+	w.ready = func(sim *simulation.Simulation) (bool, string) {
+		has, missing := hasClusters(sim, hosts)
+		if !present {
+			if len(missing) == len(hosts) {
+				return true, ""
+			}
+			return false, fmt.Sprintf("clusters for %v still in the sidecar's config", slices.DeleteFunc(slices.Clone(hosts), func(h string) bool { return slices.Contains(missing, h) }))
+		}
+		if !has {
+			return false, fmt.Sprintf("no cluster for %v in the sidecar's config", missing)
+		}
+		if routes := missingPortRoutes(sim); len(routes) > 0 {
+			return false, fmt.Sprintf("the routes %v its listeners name are not in the sidecar's config", routes)
+		}
+		return true, ""
+	}
+	sim, err := awaitXDS(ctx, d, w, within)
+	if !present {
+		return nil, err
+	}
+	return sim, err
+}
+
+// xdsWait is one wait for what istiod serves a proxy, over either xDS
+// transport: the sidecar's state-of-the-world stream (AwaitConfig) or the
+// gateway's delta one (gatewayConfig).
+type xdsWait struct {
+	// snapshot is the proxy's config as received so far.
+	snapshot func() *simulation.Simulation
+	// pushed says whether istiod pushed since the last call; an error when
+	// the stream closed.
+	pushed func() (bool, error)
+	// ready says whether the config holds what is waited for and, when not,
+	// what it lacks.
+	ready func(*simulation.Simulation) (bool, string)
+	// quiet asks for quietPeriod without a push once ready: the rest of the
+	// fixtures may come in a later push.
+	quiet bool
+}
+
+// awaitXDS polls the wait until it is ready (and quiet): its config then. It
+// fails with one line when istiod dies, the stream closes, the context ends
+// or within passes, naming what the config still lacks.
+func awaitXDS(ctx context.Context, d *Istiod, w xdsWait, within time.Duration) (*simulation.Simulation, error) {
 	deadline := time.After(within)
+	var readySince time.Time
 	for {
 		if err := d.Err(); err != nil {
 			return nil, err
 		}
-		sim := snapshot(c)
-		has, missing := hasClusters(sim, hosts)
-		if !present && len(missing) == len(hosts) {
-			return nil, nil
+		pushed, err := w.pushed()
+		if err != nil {
+			return nil, err
 		}
-		if present && has && len(missingPortRoutes(sim)) == 0 {
-			if err := awaitQuiet(ctx, c); err != nil {
-				return nil, err
-			}
-			return snapshot(c), nil
+		ready, lacks := w.ready(w.snapshot())
+		switch {
+		case !ready || pushed:
+			readySince = time.Time{}
+		case readySince.IsZero():
+			readySince = time.Now()
+		}
+		if ready && (!w.quiet || !readySince.IsZero() && time.Since(readySince) >= quietPeriod) {
+			return w.snapshot(), nil
 		}
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-deadline:
-			if present {
-				return nil, fmt.Errorf("config never converged within %s: no cluster for %v in the sidecar's config", within, missing)
+			if ready {
+				lacks = fmt.Sprintf("istiod kept pushing for %s", within)
 			}
-			return nil, fmt.Errorf("config never converged within %s: clusters for %v still in the sidecar's config", within, slices.DeleteFunc(slices.Clone(hosts), func(h string) bool { return slices.Contains(missing, h) }))
+			return nil, fmt.Errorf("config never converged within %s: %s", within, lacks)
 		case <-time.After(20 * time.Millisecond): // a snapshot copies and sorts a few dozen resources
+		}
+	}
+}
+
+// drained empties the state-of-the-world client's update channel: whether a
+// push came, or an error once the stream closed (adsc sends "" then:
+// pkg/adsc/adsc.go, handleRecv).
+func drained(updates <-chan string) (bool, error) {
+	pushed := false
+	for {
+		select {
+		case u, ok := <-updates:
+			if !ok || u == "" {
+				return pushed, fmt.Errorf("the xDS stream to istiod closed")
+			}
+			pushed = true
+		default:
+			return pushed, nil
 		}
 	}
 }
@@ -87,22 +154,6 @@ func missingPortRoutes(sim *simulation.Simulation) []string {
 		}
 	}
 	return missing
-}
-
-// awaitQuiet returns once no push has come for quietPeriod.
-func awaitQuiet(ctx context.Context, c *adsc.ADSC) error {
-	for {
-		select {
-		case u := <-c.Updates:
-			if u == "" {
-				return fmt.Errorf("the xDS stream to istiod closed")
-			}
-		case <-time.After(quietPeriod):
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
 }
 
 // proxyImage is the injected sidecar's image, and whether it is a native

@@ -121,30 +121,24 @@ func gatewayConfig(ctx context.Context, grpcAddr string, node adsc.Config, d *Is
 	done := make(chan struct{})
 	go func() { defer close(done); c.Run(runCtx) }()
 	defer func() { cancel(); <-done }()
-	deadline := time.After(within)
-	quiet := (<-chan time.Time)(nil)
-	for {
-		if err := d.Err(); err != nil {
-			return nil, err
-		}
-		sim := st.snapshot()
-		if quiet == nil && len(sim.Listeners) > 0 && len(rdsNamesAll(sim)) == len(sim.Routes) {
-			quiet = time.After(quietPeriod)
-		}
+	w := xdsWait{snapshot: st.snapshot, quiet: true}
+	w.pushed = func() (bool, error) {
 		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
 		case <-done:
-			return nil, fmt.Errorf("the xDS stream to istiod closed")
-		case <-deadline:
-			return nil, fmt.Errorf("config never converged within %s: %d listeners, %d of the %d routes they name", within, len(sim.Listeners), len(sim.Routes), len(rdsNamesAll(sim)))
-		case <-quiet:
-			return st.snapshot(), nil
+			return false, fmt.Errorf("the xDS stream to istiod closed")
 		case <-st.updated:
-			quiet = nil // a push came in: wait for quiet again
-		case <-time.After(20 * time.Millisecond):
+			return true, nil
+		default:
+			return false, nil
 		}
 	}
+	w.ready = func(sim *simulation.Simulation) (bool, string) {
+		if len(sim.Listeners) > 0 && len(rdsNamesAll(sim)) == len(sim.Routes) {
+			return true, ""
+		}
+		return false, fmt.Sprintf("%d listeners, %d of the %d routes they name", len(sim.Listeners), len(sim.Routes), len(rdsNamesAll(sim)))
+	}
+	return awaitXDS(ctx, d, w, within)
 }
 
 // deltaStore holds what the delta client received.

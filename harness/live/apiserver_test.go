@@ -20,6 +20,7 @@ import (
 	"istio-egress-conformance/harness/apply"
 	"istio-egress-conformance/harness/command"
 	"istio-egress-conformance/harness/config"
+	"istio-egress-conformance/harness/facts"
 	"istio-egress-conformance/harness/istio"
 	"istio-egress-conformance/harness/preflight"
 	"istio-egress-conformance/harness/workload"
@@ -71,7 +72,7 @@ func testRun(t *testing.T, runID string, unique bool) *Run {
 	ca, err := workload.NewCA("envtest")
 	require.NoError(t, err)
 	cfg := config.Config{RunID: runID, UniqueNamespaces: unique, ClientImage: "curlimages/curl:8.11.1", ServerImage: "nginx:1.27.3-alpine", Keep: config.KeepNever}
-	r := New(cfg, preflight.Report{Mode: preflight.ModeExisting}, scenarios.Builtin(), io.Discard)
+	r := New(cfg, preflight.Report{Mode: preflight.ModeExisting}, scenarios.Builtin(), io.Discard, nil)
 	r.ca = ca
 	return r
 }
@@ -231,7 +232,7 @@ func TestAgainstAPIServer(t *testing.T) {
 		r.Cfg.External, r.ca = config.ExternalHermetic, nil // the CA is made by the external host's setup
 		fakeKubelet(t, res, r.serverNamespace(), "10.244.0.8", "fd00:10:244::8")
 		catalog := []scenarios.Entry{{Scenario: r.scenario(t, "tetrate-https-egress")}}
-		require.NoError(t, r.setupExternalHost(ctx, cfg, apply.Hosts(catalog[0].Scenario)))
+		require.NoError(t, r.setupExternalHost(ctx, cfg, facts.Hosts(catalog[0].Scenario)))
 		assert.Equal(t, []string{"10.244.0.8", "fd00:10:244::8"}, r.serverIPs)
 		require.NoError(t, r.applyScenario(ctx, cfg, catalog[0].Scenario))
 		var pod corev1.Pod
@@ -283,13 +284,13 @@ func TestAgainstAPIServer(t *testing.T) {
 		require.NoError(t, res.Create(ctx, mesh))
 
 		r := testRun(t, "envtest7", false)
-		_, err := r.setupIstio(ctx, cfg)
+		_, err := r.InstallIstio(ctx, cfg)
 		assert.ErrorContains(t, err, "istio: the installed istiod has outboundTrafficPolicy.mode REGISTRY_ONLY (istio-system/istio)")
 		assert.False(t, r.installedIstio, "someone else's Istio: never uninstalled")
 
 		mesh.Data[istio.MeshConfigKey] = "outboundTrafficPolicy:\n  mode: ALLOW_ANY\n"
 		require.NoError(t, res.Update(ctx, mesh))
-		_, err = r.setupIstio(ctx, cfg)
+		_, err = r.InstallIstio(ctx, cfg)
 		assert.NoError(t, err)
 		assert.False(t, r.installedIstio)
 	})
@@ -306,7 +307,7 @@ func TestAgainstAPIServer(t *testing.T) {
 		list := "/bin/helm list --all-namespaces --deployed --failed --pending --uninstalling --selector egress-conformance.io/run-id=5eed0001 --output json --kubeconfig " + cfg.KubeconfigFile()
 		rec := &command.Recorder{Replies: map[string]command.Reply{list: {Out: []byte(`[{"name":"istiod","namespace":"istio-system"}]`)}}}
 		sweeper := New(config.Config{RunID: "5eed0001", Sweep: "5eed0001"}, preflight.Report{Mode: preflight.ModeExisting, Tools: map[string]string{"helm": "/bin/helm"}},
-			scenarios.Builtin(), io.Discard)
+			scenarios.Builtin(), io.Discard, nil)
 		sweeper.Runner = rec
 		assertOnlyNamespaceWaitFailed(t, sweeper.Sweep(ctx, cfg))
 
@@ -326,6 +327,12 @@ func TestAgainstAPIServer(t *testing.T) {
 	})
 	t.Run("a gateway that already runs is used as is and survives the teardown", func(t *testing.T) {
 		testPreexistingGateway(t, cfg)
+	})
+	t.Run("a run focused on a scenario without a gateway installs no gateway", func(t *testing.T) {
+		testFocusedRunInstallsNoGateway(t, cfg)
+	})
+	t.Run("on the standard channel's TLSRoute CRD, v1 TLSRoutes apply and a v1alpha2 one skips its scenario", func(t *testing.T) {
+		testStandardChannelTLSRoute(t, cfg)
 	})
 
 	t.Run("a cancelled setup leaves nothing behind", func(t *testing.T) {

@@ -16,9 +16,9 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/yaml"
 
-	"istio-egress-conformance/harness/apply"
 	"istio-egress-conformance/harness/diagnostics"
 	"istio-egress-conformance/harness/egressgateway"
+	"istio-egress-conformance/harness/facts"
 	"istio-egress-conformance/harness/workload"
 	"istio-egress-conformance/scenarios"
 )
@@ -36,7 +36,7 @@ func (r *Run) collectDiagnostics(ctx context.Context, cfg *envconf.Config, s sce
 	}
 	src := &clusterSource{res: cfg.Client().Resources(), cs: cs, fixtures: fixtures}
 	target := diagnostics.Target{Scenario: s.Name, Namespace: s.Client.Namespace, Pod: workload.ClientPodName,
-		Container: workload.ClientContainer, Sidecar: workload.SidecarContainer, Hosts: apply.Hosts(s)}
+		Container: workload.ClientContainer, Sidecar: workload.SidecarContainer, Hosts: facts.Hosts(s)}
 	var gatewayErr error
 	if g, ok := egressgateway.Of(s); ok {
 		if ns, pod, err := g.AnyPod(ctx, cfg.Client().Resources()); err != nil {

@@ -32,6 +32,7 @@ import (
 	"istio-egress-conformance/harness/apply"
 	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/egressgateway"
+	"istio-egress-conformance/harness/facts"
 	"istio-egress-conformance/harness/fixture"
 	"istio-egress-conformance/harness/istio"
 	"istio-egress-conformance/harness/workload"
@@ -49,11 +50,13 @@ func crdNamed(name string) *unstructured.Unstructured {
 	return u
 }
 
-// setupGateways gives the runnable scenarios' egress gateways what they
-// need: the Gateway API's CRDs when a scenario holds Gateway API objects, and
-// each chart gateway installed (istiod deploys a Gateway API gateway itself).
-func (r *Run) setupGateways(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
-	ss := r.runnableScenarios()
+// InstallGateways gives the egress gateways of the scenarios the run's
+// filters select (and it can run) what they need: the Gateway API's CRDs when
+// a scenario holds Gateway API objects, and each chart gateway installed
+// (istiod deploys a Gateway API gateway itself). A focused run on scenarios
+// without a gateway installs nothing.
+func (r *Run) InstallGateways(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
+	ss := r.runnableScenarios(cfg)
 	if slices.ContainsFunc(ss, scenarios.Scenario.UsesGatewayAPI) {
 		if err := r.phase("gateway api: the CRDs of the release Istio pins, where the cluster lacks them", func() error { return r.installGatewayAPI(ctx, cfg, ss) }); err != nil {
 			return ctx, err
@@ -76,7 +79,7 @@ func gatewayHosts(ss []scenarios.Scenario, g egressgateway.Gateway) []string {
 			through = append(through, s)
 		}
 	}
-	return apply.Hosts(through...)
+	return facts.Hosts(through...)
 }
 
 // chartGateways are the scenarios' egress gateways the chart provides, once each.
@@ -93,7 +96,9 @@ func chartGateways(ss []scenarios.Scenario) []egressgateway.Gateway {
 // installGatewayAPI creates each Gateway API CRD the cluster lacks, labelled
 // with the run id (teardown deletes those, and only those), and waits until
 // they are established. A CRD that exists, whatever its version, is used as
-// is: it may serve another run or the cluster's own gateways.
+// is: it may serve another run or the cluster's own gateways; a scenario with
+// an object it does not serve at the version written is skipped
+// (unservedVersion).
 func (r *Run) installGatewayAPI(ctx context.Context, cfg *envconf.Config, ss []scenarios.Scenario) error {
 	files, err := istio.GatewayAPICRDs()
 	if err != nil {
@@ -107,6 +112,7 @@ func (r *Run) installGatewayAPI(ctx context.Context, cfg *envconf.Config, ss []s
 		}
 	}
 	var created []string
+	crds := map[schema.GroupKind]*unstructured.Unstructured{}
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
@@ -116,11 +122,14 @@ func (r *Run) installGatewayAPI(ctx context.Context, cfg *envconf.Config, ss []s
 		if err := decoder.Decode(bytes.NewReader(data), crd); err != nil {
 			return fmt.Errorf("gateway api: %s: %v", f, err)
 		}
+		kind, _, _ := unstructured.NestedString(crd.Object, "spec", "names", "kind")
+		gk := schema.GroupKind{Group: fixture.GatewayAPIGroup, Kind: kind}
+		crds[gk] = crd
 		existing := crdNamed("")
 		err = res.Get(ctx, crd.GetName(), "", existing)
 		if err == nil {
-			kind, _, _ := unstructured.NestedString(crd.Object, "spec", "names", "kind")
-			if used[schema.GroupKind{Group: fixture.GatewayAPIGroup, Kind: kind}] {
+			crds[gk] = existing
+			if used[gk] {
 				if err := watchedByIstiod(existing); err != nil {
 					return err
 				}
@@ -138,12 +147,63 @@ func (r *Run) installGatewayAPI(ctx context.Context, cfg *envconf.Config, ss []s
 		created = append(created, crd.GetName())
 	}
 	fmt.Fprintf(r.Progress, "gateway api: created %d CRDs, %d already there\n", len(created), len(files)-len(created))
+	for _, s := range ss {
+		if line := unservedVersion(s, crds); line != "" {
+			r.unservedGatewayAPI[s.Name] = line
+		}
+	}
 	for _, name := range created {
 		if err := waitEstablished(ctx, res, name); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// unservedVersion names the first of the scenario's Gateway API objects that
+// the cluster's CRD of its kind does not serve at the version it is written
+// in, with the CRD's channel and the versions it serves; "" when all are
+// served. The standard channel serves TLSRoute at v1 only (gateway-api
+// v1.6.0 config/crd/standard/gateway.networking.k8s.io_tlsroutes.yaml:
+// v1alpha2 and v1alpha3 served: false), and its safe-upgrades admission
+// policy refuses experimental CRDs over standard ones
+// (gateway.networking.k8s.io_vap_safeupgrades.yaml), so the run cannot fix it.
+func unservedVersion(s scenarios.Scenario, crds map[schema.GroupKind]*unstructured.Unstructured) string {
+	for _, o := range s.Objects() {
+		gvk := o.Object.GetObjectKind().GroupVersionKind()
+		crd, ok := crds[gvk.GroupKind()]
+		if !ok {
+			continue
+		}
+		served := servedVersions(crd)
+		if slices.Contains(served, gvk.Version) {
+			continue
+		}
+		return fmt.Sprintf("%s %s/%s: the cluster's CRD %s (%s channel, %s %s) serves %s only: write the fixture at one of those, or use a cluster with the experimental channel's CRDs",
+			o, gvk.Group, gvk.Version, crd.GetName(), orUnknown(crd.GetAnnotations()[consts.ChannelAnnotation]), consts.BundleVersionAnnotation,
+			orUnknown(crd.GetAnnotations()[consts.BundleVersionAnnotation]), strings.Join(served, ", "))
+	}
+	return ""
+}
+
+// servedVersions are the versions a CRD serves (spec.versions[].served).
+func servedVersions(crd *unstructured.Unstructured) []string {
+	versions, _, _ := unstructured.NestedSlice(crd.Object, "spec", "versions")
+	var served []string
+	for _, v := range versions {
+		if m, ok := v.(map[string]any); ok && m["served"] == true {
+			name, _ := m["name"].(string)
+			served = append(served, name)
+		}
+	}
+	return served
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
 }
 
 // waitEstablished waits for a CRD's Established condition: before it, the
@@ -240,18 +300,6 @@ func rolledOut(d *appsv1.Deployment) bool {
 		return false
 	}
 	return st.Replicas <= st.UpdatedReplicas && st.AvailableReplicas >= st.UpdatedReplicas
-}
-
-// cannotRunAfterSetup says why the run, as its setup left the cluster, cannot
-// run the scenario; "" when it can. In hermetic mode a chart gateway someone
-// else installed has no hostAliases for the run's server, and the run never
-// touches it.
-func (r *Run) cannotRunAfterSetup(s scenarios.Scenario) string {
-	g, ok := egressgateway.Of(s)
-	if !ok || g.Managed() || !r.Hermetic() || slices.ContainsFunc(r.installedGateways, func(o egressgateway.Gateway) bool { return o.String() == g.String() }) {
-		return ""
-	}
-	return fmt.Sprintf("egressGateway %s: it was installed before this run, so its pods have no hostAliases for the hermetic server and resolve the hosts through the cluster's DNS; run it with E2E_EXTERNAL=internet", g)
 }
 
 // watchedByIstiod refuses a Gateway API CRD the cluster has whose bundle

@@ -1,8 +1,10 @@
 package live
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,14 +18,18 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/e2e-framework/klient/decoder"
+	"sigs.k8s.io/e2e-framework/klient/k8s"
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
 	"istio-egress-conformance/harness/command"
 	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/egressgateway"
+	"istio-egress-conformance/harness/facts"
 	"istio-egress-conformance/harness/istio"
 	"istio-egress-conformance/harness/preflight"
+	"istio-egress-conformance/scenarios"
 )
 
 // localChart runs the live tier's helm commands with the pinned helm, the
@@ -76,7 +82,7 @@ func testGatewayInstall(t *testing.T, cfg *envconf.Config) {
 	require.Eventually(t, func() bool { return res.Get(ctx, "udproutes.gateway.networking.k8s.io", "", crdNamed("")) != nil }, 30e9, 1e8)
 
 	r := helmRun(t, "envtestg1", config.ExternalInternet) // gateway scenarios run against the real hosts
-	_, err := r.setupGateways(ctx, cfg)
+	_, err := r.InstallGateways(ctx, cfg)
 	require.NoError(t, err)
 
 	made := crdNamed("udproutes.gateway.networking.k8s.io")
@@ -135,7 +141,7 @@ func testPreexistingGateway(t *testing.T, cfg *envconf.Config) {
 	r.Cfg.External = config.ExternalInternet
 	rec := &command.Recorder{}
 	r.Runner, r.Report.Tools = rec, map[string]string{"helm": "/bin/helm"}
-	_, err := r.setupGateways(ctx, cfg)
+	_, err := r.InstallGateways(ctx, cfg)
 	require.NoError(t, err)
 	assert.Empty(t, rec.Calls, "no helm install over someone's gateway")
 	assert.Empty(t, r.installedGateways)
@@ -194,7 +200,7 @@ func testHermeticGateway(t *testing.T, cfg *envconf.Config) {
 			ObjectMeta: metav1.ObjectMeta{Labels: g.PodLabels()}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "istio-proxy", Image: "auto"}}}}}}
 	r.Runner, r.Report.Tools = installedDeployment{res: res, dep: chartDeployment}, map[string]string{"helm": "helm"}
 	fakeDeploymentController(t, res, istio.Namespace, g.Name)
-	_, err := r.setupGateways(ctx, cfg)
+	_, err := r.InstallGateways(ctx, cfg)
 	require.NoError(t, err)
 
 	var dep appsv1.Deployment
@@ -207,6 +213,87 @@ func testHermeticGateway(t *testing.T, cfg *envconf.Config) {
 	assert.True(t, rolledOut(&dep))
 	assert.Empty(t, r.cannotRunAfterSetup(r.scenario(t, "tetrate-egress-gateway")))
 	require.NoError(t, res.Delete(ctx, &dep))
+}
+
+// testFocusedRunInstallsNoGateway: e2e-framework runs every Setup action
+// whatever its filters say; a run focused (--feature) on a scenario without
+// an egress gateway installs no gateway and no CRD.
+func testFocusedRunInstallsNoGateway(t *testing.T, cfg *envconf.Config) {
+	r := testRun(t, "envtestg4", true)
+	r.Cfg.External = config.ExternalInternet
+	rec := &command.Recorder{}
+	r.Runner, r.Report.Tools = rec, map[string]string{"helm": "/bin/helm"}
+	focused := envconf.NewWithKubeConfig(cfg.KubeconfigFile()).WithFeatureRegex("^tetrate-https-egress$")
+	_, err := r.InstallGateways(context.Background(), focused)
+	require.NoError(t, err)
+	assert.Empty(t, rec.Calls, "no helm command")
+	assert.Empty(t, r.installedGateways)
+	assert.False(t, r.installedCRDs)
+	assert.Equal(t, []string{"www.tetrate.io", "tetrate.io"}, facts.Hosts(r.runnableScenarios(focused)...), "the hermetic server serves the focused scenario's hosts only")
+}
+
+// testStandardChannelTLSRoute: on a cluster with the standard channel's
+// TLSRoute CRD (v1 served, v1alpha2 not: gateway-api v1.6.0
+// config/crd/standard), the catalog's TLSRoutes, written at v1, apply; the
+// same scenario written at v1alpha2, as istio.io writes it, is skipped with
+// one line naming the version and the channel.
+func testStandardChannelTLSRoute(t *testing.T, cfg *envconf.Config) {
+	ctx := context.Background()
+	res := cfg.Client().Resources()
+	replaceCRD(t, res, "tlsroutes.gateway.networking.k8s.io", "standard")
+	t.Cleanup(func() { replaceCRD(t, res, "tlsroutes.gateway.networking.k8s.io", "experimental") })
+
+	r := testRun(t, "envtestg5", true)
+	r.Cfg.External = config.ExternalInternet
+	s := r.scenario(t, "istio-doc-egress-gateway-https-gatewayapi")
+	written := atVersion(t, s, "TLSRoute", "v1alpha2")
+	written.Name += "-v1alpha2"
+	r.catalog = []scenarios.Entry{{ID: s.Name, Scenario: s}, {ID: written.Name, Scenario: written}}
+	_, err := r.InstallGateways(ctx, cfg)
+	require.NoError(t, err)
+	assert.Empty(t, r.cannotRunAfterSetup(s), "TLSRoutes at v1 apply on both channels")
+	assert.Regexp(t, `^TLSRoute istio-doc-egress-gateway-api-tls-envtestg5/direct-cnn-to-egress-gateway gateway.networking.k8s.io/v1alpha2: the cluster's CRD tlsroutes.gateway.networking.k8s.io \(standard channel, gateway.networking.k8s.io/bundle-version v1\.6\.0\) serves v1 only: `, r.cannotRunAfterSetup(written))
+	require.NoError(t, r.applyScenario(ctx, cfg, s), "the v1 TLSRoutes apply to the standard channel's CRD")
+	assertOnlyNamespaceWaitFailed(t, r.teardownScenario(ctx, cfg, s))
+}
+
+// replaceCRD swaps the cluster's CRD of that name for the pinned gateway-api
+// module's of the channel (standard or experimental), once established.
+func replaceCRD(t *testing.T, res *resources.Resources, name, channel string) {
+	ctx := context.Background()
+	dir, err := istio.ModuleDir("sigs.k8s.io/gateway-api")
+	require.NoError(t, err)
+	data, err := os.ReadFile(filepath.Join(dir, "config", "crd", channel, "gateway.networking.k8s.io_"+strings.TrimSuffix(name, ".gateway.networking.k8s.io")+".yaml"))
+	require.NoError(t, err)
+	crd := &unstructured.Unstructured{}
+	require.NoError(t, decoder.Decode(bytes.NewReader(data), crd))
+	require.NoError(t, res.Delete(ctx, crdNamed(name)))
+	require.Eventually(t, func() bool { return apierrors.IsNotFound(res.Get(ctx, name, "", crdNamed(""))) }, 30*time.Second, 100*time.Millisecond)
+	require.NoError(t, res.Create(ctx, crd))
+	require.NoError(t, waitEstablished(ctx, res, name))
+}
+
+// atVersion is s with its objects of kind written at version instead.
+func atVersion(t *testing.T, s scenarios.Scenario, kind, version string) scenarios.Scenario {
+	out := s
+	out.Resolved = nil
+	changed := 0
+	for _, f := range s.Resolved {
+		f.Objects = slices.Clone(f.Objects)
+		for i, o := range f.Objects {
+			gvk := o.Object.GetObjectKind().GroupVersionKind()
+			if gvk.Kind == kind {
+				o.Object = o.Object.DeepCopyObject().(k8s.Object)
+				gvk.Version = version
+				o.Object.GetObjectKind().SetGroupVersionKind(gvk)
+				f.Objects[i] = o
+				changed++
+			}
+		}
+		out.Resolved = append(out.Resolved, f)
+	}
+	require.NotZero(t, changed, "no %s in %s", kind, s.Name)
+	return out
 }
 
 func TestRolledOutIsKubectlsTest(t *testing.T) {

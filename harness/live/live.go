@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
+	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
 	"istio-egress-conformance/harness/cluster"
@@ -22,6 +23,7 @@ import (
 	"istio-egress-conformance/harness/preflight"
 	"istio-egress-conformance/harness/progress"
 	"istio-egress-conformance/harness/results"
+	"istio-egress-conformance/harness/verdict"
 	"istio-egress-conformance/harness/workload"
 	"istio-egress-conformance/reports"
 	"istio-egress-conformance/scenarios"
@@ -41,29 +43,35 @@ type Run struct {
 	// says it created Gateway API CRDs.
 	installedGateways []egressgateway.Gateway
 	installedCRDs     bool
-	ca                *workload.CA
-	serverIPs         []string // the hermetic server pod's, one per IP family
+	// unservedGatewayAPI says, per scenario, which of its Gateway API objects
+	// the cluster's CRDs do not serve at the version written.
+	unservedGatewayAPI map[string]string
+	ca                 *workload.CA
+	serverIPs          []string // the hermetic server pod's, one per IP family
 
-	// JudgeSidecar judges a scenario's client sidecar by its own config
-	// before the checks (sidecar.Judge; a function so that this package's
-	// tests do not link Istio's translation).
-	JudgeSidecar func(ctx context.Context, res *resources.Resources, s scenarios.Scenario, serverIPs []string, within time.Duration) (results.SidecarEvidence, error)
+	judgeSidecar SidecarJudge
+	recorder     *verdict.Recorder
 
 	mu       sync.Mutex
-	evidence map[string]results.SidecarEvidence // per scenario, from its setup
-	verdicts results.Run
-	failed   bool // a check failed: teardown exports the kind cluster's logs first
+	evidence map[string]verdict.SidecarEvidence // per scenario, from its setup
 }
 
-// New prepares a run of the catalog after a successful preflight. With
+// SidecarJudge judges a scenario's client sidecar by its own config before
+// the checks (sidecar.Judge; a function so that this package and its tests
+// do not link Istio's translation).
+// since is when the scenario's setup began.
+type SidecarJudge func(ctx context.Context, res *resources.Resources, s scenarios.Scenario, serverIPs []string, within time.Duration, since time.Time) (verdict.SidecarEvidence, error)
+
+// New prepares a run of the catalog after a successful preflight, whose
+// scenarios' client sidecars judgeSidecar judges before their checks. With
 // E2E_UNIQUE_NAMESPACES=1 its scenarios' namespaces get the run id as suffix;
 // a scenario that cannot be renamed becomes a failing entry.
-func New(cfg config.Config, report preflight.Report, catalog []scenarios.Entry, progress io.Writer) *Run {
+func New(cfg config.Config, report preflight.Report, catalog []scenarios.Entry, progress io.Writer, judgeSidecar SidecarJudge) *Run {
 	if cfg.UniqueNamespaces {
 		catalog = withUniqueNamespaces(catalog, cfg.RunID)
 	}
-	return &Run{Cfg: cfg, Report: report, Runner: command.Exec{}, Progress: progress, catalog: catalog,
-		verdicts: results.Run{Tier: results.TierLive, Start: time.Now(), Environment: map[string]string{
+	return &Run{Cfg: cfg, Report: report, Runner: command.Exec{}, Progress: progress, catalog: catalog, judgeSidecar: judgeSidecar, unservedGatewayAPI: map[string]string{},
+		recorder: verdict.NewRecorder(results.TierLive, map[string]string{
 			"tier":              results.TierLive,
 			"runID":             cfg.RunID,
 			"istioVersion":      cfg.IstioVersion,
@@ -73,27 +81,18 @@ func New(cfg config.Config, report preflight.Report, catalog []scenarios.Entry, 
 			"external":          cfg.External,
 			"clientImage":       cfg.ClientImage,
 			"uniqueNamespaces":  strconv.FormatBool(cfg.UniqueNamespaces),
-		}}}
-}
-
-func (r *Run) record(res results.CheckResult) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.verdicts.Results = append(r.verdicts.Results, res)
-	r.failed = r.failed || !res.Passed
+		})}
 }
 
 // WriteReports writes the live tier's JUnit, conformance report and summary
 // into the artifacts folder.
 func (r *Run) WriteReports() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.Report.Mode != preflight.ModeExisting {
-		delete(r.verdicts.Environment, "kubernetesVersion")
+		r.recorder.DeleteEnvironment("kubernetesVersion")
 	} else {
-		delete(r.verdicts.Environment, "kindNodeImage")
+		r.recorder.DeleteEnvironment("kindNodeImage")
 	}
-	return reports.WriteAll(r.Cfg.Artifacts, r.verdicts)
+	return reports.WriteAll(r.Cfg.Artifacts, r.recorder.Run())
 }
 
 // Features are the catalog's scenarios as e2e-framework features.
@@ -116,12 +115,13 @@ func (r *Run) scenarios() []scenarios.Scenario {
 	return ss
 }
 
-// runnable are the catalog's entries this run runs: loaded, and not needing
-// another external host than the run's (cannotRun).
-func (r *Run) runnable() []scenarios.Entry {
+// runnable are the catalog's entries this run runs: loaded, selected by the
+// run's filters (selected; cfg nil selects all), and not needing another
+// external host than the run's (cannotRun).
+func (r *Run) runnable(cfg *envconf.Config) []scenarios.Entry {
 	var out []scenarios.Entry
 	for _, e := range r.catalog {
-		if e.Err == nil && r.cannotRun(e.Scenario) == "" {
+		if e.Err == nil && selected(cfg, e) && r.cannotRun(e.Scenario) == "" {
 			out = append(out, e)
 		}
 	}
@@ -129,9 +129,9 @@ func (r *Run) runnable() []scenarios.Entry {
 }
 
 // runnableScenarios are the scenarios of runnable.
-func (r *Run) runnableScenarios() []scenarios.Scenario {
+func (r *Run) runnableScenarios(cfg *envconf.Config) []scenarios.Scenario {
 	var ss []scenarios.Scenario
-	for _, e := range r.runnable() {
+	for _, e := range r.runnable(cfg) {
 		ss = append(ss, e.Scenario)
 	}
 	return ss

@@ -13,12 +13,14 @@ import (
 
 	"io"
 
-	"istio-egress-conformance/harness/apply"
 	"istio-egress-conformance/harness/cluster"
 	"istio-egress-conformance/harness/command"
 	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/egressgateway"
+	"istio-egress-conformance/harness/facts"
 	"istio-egress-conformance/harness/preflight"
+	"istio-egress-conformance/harness/results"
+	"istio-egress-conformance/harness/verdict"
 	"istio-egress-conformance/scenarios"
 	"istio-egress-conformance/scenarios/contract"
 )
@@ -26,11 +28,11 @@ import (
 func TestHostsCoverURLsAndSNI(t *testing.T) {
 	seed, err := scenarios.BuiltinNamed("tetrate-https-egress")
 	require.NoError(t, err)
-	assert.Equal(t, []string{"www.tetrate.io", "tetrate.io"}, apply.Hosts(seed),
+	assert.Equal(t, []string{"www.tetrate.io", "tetrate.io"}, facts.Hosts(seed),
 		"the hermetic certificate must cover the URL host and the DestinationRule's SNI")
-	hermetic := New(config.Config{External: config.ExternalHermetic}, preflight.Report{}, scenarios.Builtin(), io.Discard)
+	hermetic := New(config.Config{External: config.ExternalHermetic}, preflight.Report{}, scenarios.Builtin(), io.Discard, nil)
 	assert.Equal(t, []string{"www.google.com", "edition.cnn.com", "en.wikipedia.org", "de.wikipedia.org", "www.tetrate.io", "tetrate.io"},
-		apply.Hosts(hermetic.runnableScenarios()...), "a hermetic run serves the hosts of the scenarios it runs, not those that need the real ones")
+		facts.Hosts(hermetic.runnableScenarios(nil)...), "a hermetic run serves the hosts of the scenarios it runs, not those that need the real ones")
 }
 
 func TestPhasePrintsWhatAndHowLong(t *testing.T) {
@@ -54,7 +56,7 @@ func TestPhaseTurnsAPanicIntoTheStepsError(t *testing.T) {
 }
 
 func TestKeptMessageSaysHowToRemove(t *testing.T) {
-	r := New(config.Config{RunID: "abcd1234"}, preflight.Report{Mode: preflight.ModeExisting}, scenarios.Builtin(), io.Discard)
+	r := New(config.Config{RunID: "abcd1234"}, preflight.Report{Mode: preflight.ModeExisting}, scenarios.Builtin(), io.Discard, nil)
 	assert.Equal(t, "objects labelled egress-conformance.io/run-id=abcd1234 kept; remove them with: make sweep RUN_ID=abcd1234, or by hand: "+
 		"kubectl delete referencegrant.gateway.networking.k8s.io,rolebinding.rbac.authorization.k8s.io,role.rbac.authorization.k8s.io,service,tlsroute.gateway.networking.k8s.io,destinationrule.networking.istio.io,gateway.networking.istio.io,httproute.gateway.networking.k8s.io,gateway.gateway.networking.k8s.io,secret,virtualservice.networking.istio.io,serviceentry.networking.istio.io,sidecar.networking.istio.io,namespaces -A -l egress-conformance.io/run-id=abcd1234",
 		r.KeptMessage())
@@ -80,9 +82,10 @@ func TestKeepPolicies(t *testing.T) {
 
 func TestTeardownKeepsWhatE2EKeepSays(t *testing.T) {
 	var out bytes.Buffer
-	r := &Run{Cfg: config.Config{RunID: "abcd1234", Keep: config.KeepOnFailure}, Progress: &out, Runner: failRunner{t}}
+	r := &Run{Cfg: config.Config{RunID: "abcd1234", Keep: config.KeepOnFailure}, Progress: &out, Runner: failRunner{t}, recorder: verdict.NewRecorder(results.TierLive, nil)}
 	r.installedIstio = true // teardown would run helm: failRunner fails the test if it does
-	r.failed = true
+	r.recorder.Skipped(results.CheckResult{Scenario: "s", Check: "c"}, "a skipped check is no failure")
+	r.recorder.Record(results.CheckResult{Scenario: "s", Check: "setup", Failures: []string{"setup failed"}})
 	_, err := r.Teardown()(context.Background(), nil)
 	assert.NoError(t, err)
 	assert.Contains(t, out.String(), "teardown skipped (E2E_KEEP=on-failure): objects labelled egress-conformance.io/run-id=abcd1234 kept; remove them with: make sweep RUN_ID=abcd1234")
@@ -106,7 +109,7 @@ func planNames(r *Run) []string {
 func TestTeardownPlans(t *testing.T) {
 	existing := preflight.Report{Mode: preflight.ModeExisting}
 	run := func(mutate func(r *Run)) *Run {
-		r := New(config.Config{RunID: "abcd1234"}, existing, scenarios.Builtin(), io.Discard)
+		r := New(config.Config{RunID: "abcd1234"}, existing, scenarios.Builtin(), io.Discard, nil)
 		mutate(r)
 		return r
 	}
@@ -119,7 +122,7 @@ func TestTeardownPlans(t *testing.T) {
 
 	created := run(func(r *Run) { r.kind, r.installedIstio = &cluster.Kind{Name: "egress-conformance"}, true })
 	assert.Equal(t, []string{"delete kind cluster egress-conformance"}, planNames(created), "a created cluster goes whole")
-	created.failed = true
+	created.recorder.Record(results.CheckResult{Scenario: "s", Check: "c", Failures: []string{"failed"}})
 	assert.Equal(t, []string{"kind export logs", "delete kind cluster egress-conformance"}, planNames(created))
 
 	reusedWithIstio := run(func(r *Run) {})
@@ -146,7 +149,7 @@ func TestTeardownPlans(t *testing.T) {
 func TestScenarioTeardownPlanSelectsTheScenario(t *testing.T) {
 	seed, err := scenarios.BuiltinNamed("tetrate-https-egress")
 	require.NoError(t, err)
-	r := New(config.Config{RunID: "abcd1234"}, preflight.Report{Mode: preflight.ModeExisting}, []scenarios.Entry{{ID: seed.Name, Scenario: seed}}, io.Discard)
+	r := New(config.Config{RunID: "abcd1234"}, preflight.Report{Mode: preflight.ModeExisting}, []scenarios.Entry{{ID: seed.Name, Scenario: seed}}, io.Discard, nil)
 	var names []string
 	for _, s := range r.scenarioTeardownPlan(envconf.New(), r.scenarios()[0]) {
 		names = append(names, s.name)
@@ -158,7 +161,7 @@ func TestScenarioTeardownPlanSelectsTheScenario(t *testing.T) {
 }
 
 func TestUniqueNamespacesRenameTheCatalog(t *testing.T) {
-	r := New(config.Config{RunID: "abcd1234", UniqueNamespaces: true}, preflight.Report{}, scenarios.Builtin(), io.Discard)
+	r := New(config.Config{RunID: "abcd1234", UniqueNamespaces: true}, preflight.Report{}, scenarios.Builtin(), io.Discard, nil)
 	var clients, want []string
 	for _, s := range r.scenarios() {
 		clients = append(clients, s.Client.Namespace)
@@ -169,7 +172,7 @@ func TestUniqueNamespacesRenameTheCatalog(t *testing.T) {
 	assert.Equal(t, want, clients)
 	assert.Contains(t, clients, "egress-registry-only-abcd1234")
 	assert.Equal(t, "egress-external-abcd1234", r.serverNamespace())
-	assert.Equal(t, "egress-external", New(config.Config{RunID: "abcd1234"}, preflight.Report{}, nil, io.Discard).serverNamespace())
+	assert.Equal(t, "egress-external", New(config.Config{RunID: "abcd1234"}, preflight.Report{}, nil, io.Discard, nil).serverNamespace())
 }
 
 func TestHelmUninstallStepFindsReleasesByLabel(t *testing.T) {

@@ -18,26 +18,27 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
 	"istio-egress-conformance/harness/apply"
-	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/converge"
 	"istio-egress-conformance/harness/curl"
 	"istio-egress-conformance/harness/egressgateway"
+	"istio-egress-conformance/harness/facts"
 	"istio-egress-conformance/harness/results"
+	"istio-egress-conformance/harness/verdict"
 	"istio-egress-conformance/harness/workload"
 	"istio-egress-conformance/scenarios"
-	"istio-egress-conformance/scenarios/contract"
 )
 
 // Feature is one scenario: Setup creates the client namespace and pod and
 // applies the fixtures, one assessment per check, Teardown removes them.
-// A scenario that failed to load is a feature whose only assessment fails with
-// the loader's message.
+// Every check gets a report entry on every path: its assessment's outcome, or
+// the load, skip or setup failure that kept it from running. A scenario that
+// failed to load is a feature whose only assessment fails with the loader's
+// message; a failed teardown is an entry of its own.
 func (r *Run) Feature(e scenarios.Entry) features.Feature {
 	b := features.New(e.ID)
 	if e.Err != nil {
 		return b.Assess("load", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			r.record(results.CheckResult{Scenario: e.ID, Check: "load", Failures: []string{e.Err.Error()}})
-			t.Fatal(e.Err)
+			r.recorder.Fail(t, results.CheckResult{Scenario: e.ID, Check: "load"}, e.Err.Error())
 			return ctx
 		}).Feature()
 	}
@@ -47,25 +48,20 @@ func (r *Run) Feature(e scenarios.Entry) features.Feature {
 	}
 	if why := r.cannotRun(s); why != "" {
 		return b.Assess("skipped", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			line := fmt.Sprintf("scenario %s skipped: %s", s.Name, why)
-			for _, c := range s.Checks {
-				r.recordSkipped(s, c, line)
-			}
-			t.Skip(line)
+			r.skipScenario(t, s, why)
 			return ctx
 		}).Feature()
 	}
 	b = b.Setup(func(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
 		if why := r.cannotRunAfterSetup(s); why != "" {
-			line := fmt.Sprintf("scenario %s skipped: %s", s.Name, why)
-			for _, c := range s.Checks {
-				r.recordSkipped(s, c, line)
-			}
-			t.Skip(line)
+			r.skipScenario(t, s, why)
 		}
 		if err := r.setupScenario(ctx, cfg, s); err != nil {
-			r.record(results.CheckResult{Scenario: s.Name, Check: "setup", Failures: []string{err.Error()}})
-			t.Error(err)
+			line := fmt.Sprintf("scenario %s: setup: %v", s.Name, err)
+			t.Error(line)
+			for _, c := range s.Checks { // e2e-framework runs no assessment after a fatal Setup
+				r.recorder.Record(failed(verdict.Entry(s, c), line))
+			}
 			// e2e-framework skips a feature's Teardown after a fatal Setup: clean up here.
 			r.finishScenario(ctx, t, cfg, s)
 			t.FailNow()
@@ -74,7 +70,7 @@ func (r *Run) Feature(e scenarios.Entry) features.Feature {
 	})
 	for k, c := range s.Checks {
 		b = b.Assess(c.Name, func(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
-			r.assess(ctx, t, cfg, s, k)
+			r.recorder.Check(t, verdict.Entry(s, c), func(check *verdict.Check) { r.assess(ctx, check, cfg, s, k) })
 			return ctx
 		})
 	}
@@ -84,8 +80,24 @@ func (r *Run) Feature(e scenarios.Entry) features.Feature {
 	}).Feature()
 }
 
+// failed is entry failed with line.
+func failed(entry results.CheckResult, line string) results.CheckResult {
+	entry.Failures = append(entry.Failures, line)
+	return entry
+}
+
+// skipScenario reports every check of the scenario skipped, with why, and
+// skips the test.
+func (r *Run) skipScenario(t *testing.T, s scenarios.Scenario, why string) {
+	line := fmt.Sprintf("scenario %s skipped: %s", s.Name, why)
+	for _, c := range s.Checks {
+		r.recorder.Skipped(verdict.Entry(s, c), line)
+	}
+	t.Skip(line)
+}
+
 // finishScenario collects diagnostics when the scenario failed, then removes
-// what its setup created.
+// what its setup created; a failed removal is a failed "teardown" entry.
 func (r *Run) finishScenario(ctx context.Context, t *testing.T, cfg *envconf.Config, s scenarios.Scenario) {
 	if t.Failed() {
 		_ = r.phase("scenario "+s.Name+": collect diagnostics", func() error { return r.collectDiagnostics(ctx, cfg, s) })
@@ -95,17 +107,18 @@ func (r *Run) finishScenario(ctx context.Context, t *testing.T, cfg *envconf.Con
 		return
 	}
 	if err := r.teardownScenario(ctx, cfg, s); err != nil {
-		t.Error(err)
+		r.recorder.Fail(t, results.CheckResult{Scenario: s.Name, Check: "teardown"}, fmt.Sprintf("scenario %s: teardown: %v", s.Name, err))
 	}
 }
 
 // setupScenario applies the scenario, waits for the client, then judges its
-// sidecar's own config against the offline prediction (JudgeSidecar). That
+// sidecar's own config against the offline prediction (the run's SidecarJudge). That
 // judgement does not fail the setup: each check reports what differs.
 func (r *Run) setupScenario(ctx context.Context, cfg *envconf.Config, s scenarios.Scenario) error {
-	if r.JudgeSidecar == nil {
-		return fmt.Errorf("live.Run.JudgeSidecar is not set: the live suite sets it to sidecar.Judge")
+	if r.judgeSidecar == nil {
+		return fmt.Errorf("live.New was given no SidecarJudge: the live suite gives it sidecar.Judge")
 	}
+	start := time.Now()
 	err := r.phase("scenario "+s.Name+": client and fixtures", func() error {
 		if err := r.applyScenario(ctx, cfg, s); err != nil {
 			return err
@@ -118,10 +131,10 @@ func (r *Run) setupScenario(ctx context.Context, cfg *envconf.Config, s scenario
 	if err != nil {
 		return err
 	}
-	var ev results.SidecarEvidence
+	var ev verdict.SidecarEvidence
 	err = r.phase("scenario "+s.Name+": wait until the client sidecar's config agrees with the offline prediction", func() error {
 		var err error
-		if ev, err = r.JudgeSidecar(ctx, cfg.Client().Resources(), s, r.serverIPs, r.Cfg.CheckTimeout); err != nil {
+		if ev, err = r.judgeSidecar(ctx, cfg.Client().Resources(), s, r.serverIPs, r.Cfg.CheckTimeout, start); err != nil {
 			return err
 		}
 		return ev.Err
@@ -141,7 +154,7 @@ func (r *Run) applyScenario(ctx context.Context, cfg *envconf.Config, s scenario
 	if r.ca != nil {
 		o.CA = r.ca.CertPEM
 	}
-	o.HostAliases = workload.HostAliases(r.serverIPs, apply.Hosts(s))
+	o.HostAliases = workload.HostAliases(r.serverIPs, facts.Hosts(s))
 	return apply.Scenario(ctx, cfg.Client().Resources(), s, o)
 }
 
@@ -202,13 +215,12 @@ func (r *Run) teardownScenario(ctx context.Context, cfg *envconf.Config, s scena
 }
 
 // assess runs the scenario's k-th check until it converges, printing every
-// attempt on failure, and judges the client sidecar's config for it.
-func (r *Run) assess(ctx context.Context, t *testing.T, cfg *envconf.Config, s scenarios.Scenario, k int) {
+// attempt on failure, and judges it (verdict.Of) with what the run learned
+// of the client sidecar's config.
+func (r *Run) assess(ctx context.Context, check *verdict.Check, cfg *envconf.Config, s scenarios.Scenario, k int) {
 	c := s.Checks[k]
 	if why := r.cannotServe(c); why != "" {
-		line := fmt.Sprintf("scenario %s, check %s skipped: %s", s.Name, c.Name, why)
-		r.recordSkipped(s, c, line)
-		t.Skip(line)
+		check.Skip(fmt.Sprintf("scenario %s, check %s skipped: %s", s.Name, c.Name, why))
 	}
 	res := cfg.Client().Resources()
 	opts := curl.Options{Method: c.Method}
@@ -219,8 +231,7 @@ func (r *Run) assess(ctx context.Context, t *testing.T, cfg *envconf.Config, s s
 		opts.MaxTime = d + curl.DefaultMaxTime // curl must outwait the slow host
 	}
 	argv := curl.Command(c.URL, opts)
-	_, throughGateway := egressgateway.Of(s)
-	obs := curl.Observer{HermeticGateway: throughGateway && r.Hermetic()}
+	obs := curl.Observer{HermeticGateway: facts.Of(s).Gateway != nil && r.Hermetic()}
 	var outcome results.Convergence
 	var last curl.Result
 	err := r.phase(fmt.Sprintf("check %s/%s: %s", s.Name, c.Name, c.URL), func() error {
@@ -241,68 +252,10 @@ func (r *Run) assess(ctx context.Context, t *testing.T, cfg *envconf.Config, s s
 	if err != nil && outcome.Reason == "" {
 		outcome.Reason = err.Error() // the check panicked
 	}
-	verdict := results.CheckResult{Scenario: s.Name, Check: c.Name, URL: c.URL, Expect: c.Expect, HostDelay: c.DeclaredHostDelay(),
-		Duration: outcome.Elapsed, Live: &results.LiveObservation{Last: obs.Answer(last), Convergence: outcome}}
-	if !outcome.Passed {
-		verdict.Failures = append(verdict.Failures, fmt.Sprintf("scenario %s, check %s (%s): %s", s.Name, c.Name, c.URL, outcome))
-	}
 	ev := r.evidenceFor(s.Name)
-	verdict.Prediction, verdict.Sidecar = ev.Predictions(k)
-	for _, p := range ev.CheckProblems(c.Name) {
-		verdict.Failures = append(verdict.Failures, fmt.Sprintf("scenario %s, check %s: the client sidecar's config: %s", s.Name, c.Name, p))
-	}
-	verdict.Passed = len(verdict.Failures) == 0
-	for _, f := range verdict.Failures {
-		t.Error(f)
-	}
-	r.record(verdict)
-}
-
-// ExternalLabel is the scenario label that says which external host a
-// scenario needs: hermetic (the run's own server), internet (the real hosts),
-// or another value that no live run provides (a doc's own server, say).
-const ExternalLabel = "external"
-
-// cannotRun says why this run cannot run the scenario at all; "" when it can.
-func (r *Run) cannotRun(s scenarios.Scenario) string {
-	if g, ok := egressgateway.Of(s); ok && g.Managed() && r.Hermetic() {
-		// The gateway's own Envoy resolves the upstream hosts (STRICT_DNS at
-		// the gateway). The run gives the chart gateway it installs the
-		// hermetic hostAliases (setupGateways); istiod deploys a Gateway API
-		// gateway and owns its Deployment.
-		return fmt.Sprintf("egressGateway %s: istiod deploys this Gateway API gateway, whose pods would resolve the hosts through the cluster's DNS, not to the run's server; run it with E2E_EXTERNAL=internet", s.EgressGateway)
-	}
-	want := s.Labels[ExternalLabel]
-	switch {
-	case want == "" || want == r.Cfg.External:
-		return ""
-	case want == config.ExternalHermetic || want == config.ExternalInternet:
-		return fmt.Sprintf("label external: %s: it runs with E2E_EXTERNAL=%s, this run has %s", want, want, r.Cfg.External)
-	}
-	return fmt.Sprintf("label external: %s: no live run provides that host; the offline and control-plane tiers run it", want)
-}
-
-// cannotServe says why this run cannot make the check's request as the check
-// means it; "" when it can. The hermetic host (stock nginx) answers at once:
-// it has no way to take hostDelay, so a check that depends on a slow host
-// runs only against the real one (E2E_EXTERNAL=internet).
-func (r *Run) cannotServe(c scenarios.Check) string {
-	if c.HostDelay != nil && r.Hermetic() {
-		return fmt.Sprintf("hostDelay %s: the hermetic host answers at once and cannot be slow; run it with E2E_EXTERNAL=internet", c.HostDelay)
-	}
-	if c.Expect.From == contract.FromGateway && !r.Hermetic() {
-		// The sidecar relays the gateway's own answer as an upstream one
-		// (x-envoy-upstream-service-time, server: envoy), as it relays the
-		// host's: only the hermetic host's own header tells them apart
-		// (curl.Observer).
-		return "from: gateway: the gateway's own answer looks like the real host's from the client; only the hermetic host's header tells them apart: run it with E2E_EXTERNAL=hermetic"
-	}
-	return ""
-}
-
-// recordSkipped reports a check this run skipped, with the line that says why.
-func (r *Run) recordSkipped(s scenarios.Scenario, c scenarios.Check, line string) {
-	r.record(results.CheckResult{Scenario: s.Name, Check: c.Name, URL: c.URL, Expect: c.Expect, Skipped: true, Failures: []string{line}})
+	v := verdict.Of(s, c, ev.Evidence(k, c, &results.LiveObservation{Last: obs.Answer(last), Convergence: outcome}), outcome.Elapsed)
+	v.Prediction, v.Sidecar = ev.Predictions(k)
+	check.Judge(v)
 }
 
 // execCurl runs curl in the client container. curl's own exit code is part of
@@ -320,16 +273,16 @@ func execCurl(ctx context.Context, res *resources.Resources, namespace string, a
 	return result, nil
 }
 
-func (r *Run) setEvidence(scenario string, ev results.SidecarEvidence) {
+func (r *Run) setEvidence(scenario string, ev verdict.SidecarEvidence) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.evidence == nil {
-		r.evidence = map[string]results.SidecarEvidence{}
+		r.evidence = map[string]verdict.SidecarEvidence{}
 	}
 	r.evidence[scenario] = ev
 }
 
-func (r *Run) evidenceFor(scenario string) results.SidecarEvidence {
+func (r *Run) evidenceFor(scenario string) verdict.SidecarEvidence {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.evidence[scenario]

@@ -13,26 +13,25 @@ import (
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 	"sigs.k8s.io/e2e-framework/klient/wait"
 	"sigs.k8s.io/e2e-framework/klient/wait/conditions"
-	"sigs.k8s.io/e2e-framework/pkg/env"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
 	"istio-egress-conformance/harness/apply"
 	"istio-egress-conformance/harness/cluster"
+	"istio-egress-conformance/harness/facts"
 	"istio-egress-conformance/harness/istio"
 	"istio-egress-conformance/harness/preflight"
 	"istio-egress-conformance/harness/workload"
 )
 
-// Setup returns the environment's setup steps, in order.
-func (r *Run) Setup() []env.Func {
-	// The external host before the gateways: a chart gateway's pods get the
-	// hermetic server's IPs as hostAliases.
-	return []env.Func{r.setupCluster, r.setupIstio, func(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
-		return ctx, r.setupExternalHost(ctx, cfg, apply.Hosts(r.runnableScenarios()...))
-	}, r.setupGateways}
+// ServeExternalHost is the run's setup step for the external host: in
+// hermetic mode, the run's own server for the hosts of the scenarios it runs.
+func (r *Run) ServeExternalHost(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
+	return ctx, r.setupExternalHost(ctx, cfg, facts.Hosts(r.runnableScenarios(cfg)...))
 }
 
-func (r *Run) setupCluster(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
+// CreateCluster is the run's setup step for the cluster: a kind cluster it
+// creates, or the one in KUBECONFIG.
+func (r *Run) CreateCluster(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
 	if r.Report.Mode == preflight.ModeExisting {
 		return ctx, r.phase("cluster: use the existing cluster in "+r.Cfg.Kubeconfig+" ("+r.Report.ServerVersion+"), never deleted", func() error {
 			if r.Cfg.PreloadImages {
@@ -73,7 +72,9 @@ func (r *Run) setupCluster(ctx context.Context, cfg *envconf.Config) (context.Co
 	})
 }
 
-func (r *Run) setupIstio(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
+// InstallIstio is the run's setup step for Istio: its Helm charts at the
+// run's version, unless the cluster already has it.
+func (r *Run) InstallIstio(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
 	res := cfg.Client().Resources()
 	var existing appsv1.Deployment
 	err := res.Get(ctx, istio.Istiod, istio.Namespace, &existing)

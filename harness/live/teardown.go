@@ -91,10 +91,10 @@ func (r *Run) keep(failed bool) bool {
 	return r.Cfg.Keep == config.KeepAlways || r.Cfg.Keep == config.KeepOnFailure && failed
 }
 
+// anyFailed tells whether a check failed: teardown exports the kind
+// cluster's logs first.
 func (r *Run) anyFailed() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.failed
+	return r.recorder.Failed()
 }
 
 // KeptMessage says what a kept run left behind and how to remove it, in the

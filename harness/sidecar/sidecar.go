@@ -14,13 +14,18 @@ import (
 	"time"
 
 	"istio.io/istio/pilot/pkg/simulation"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 
 	"istio-egress-conformance/harness/converge"
-	"istio-egress-conformance/harness/egressgateway"
+	"istio-egress-conformance/harness/envoyadmin"
+	"istio-egress-conformance/harness/facts"
 	"istio-egress-conformance/harness/judge"
 	"istio-egress-conformance/harness/offline"
 	"istio-egress-conformance/harness/results"
+	"istio-egress-conformance/harness/verdict"
 	"istio-egress-conformance/harness/workload"
 	"istio-egress-conformance/scenarios"
 )
@@ -30,15 +35,26 @@ type View struct {
 	Sim *simulation.Simulation
 	// Resolved holds each cluster's current host addresses.
 	Resolved map[string][]string
-	// Pending is what Envoy holds but does not use: warming clusters, rejected updates.
+	// Pending is what Envoy holds but does not use: warming clusters, rejected listener updates.
 	Pending judge.Pending
+	// CDSRejected is Envoy's count of rejected cluster updates, and
+	// CDSRejections the reasons its log gives for them (harness/envoyadmin).
+	CDSRejected   uint64
+	CDSRejections []string
 }
 
 // Proxy is a pod whose istio-proxy container's Envoy is read: the client's
 // sidecar, or an egress gateway's pod (both charts name the container
 // istio-proxy: gateway templates/deployment.yaml, istio-discovery
 // files/kube-gateway.yaml).
-type Proxy struct{ Namespace, Pod string }
+type Proxy struct {
+	Namespace, Pod string
+	// Since is when the scenario under test began, for a proxy that served
+	// others before it (an egress gateway; each scenario has a client pod of
+	// its own): only the rejected updates it logged from then count (and of
+	// those, only the ones of the listeners and clusters the checks use).
+	Since time.Time
+}
 
 // String is namespace/pod.
 func (p Proxy) String() string { return p.Namespace + "/" + p.Pod }
@@ -50,18 +66,21 @@ type Reader func(ctx context.Context, p Proxy) (View, error)
 // its egress gateway's pod when it has one: the offline prediction, then
 // Await with both read over exec. An error is only a prediction the offline
 // tier could not make; the proxies' own failures are in the evidence.
-func Judge(ctx context.Context, res *resources.Resources, s scenarios.Scenario, serverIPs []string, within time.Duration) (results.SidecarEvidence, error) {
+//
+// since is when the scenario's setup began: what the shared gateway rejected
+// before it is another scenario's.
+func Judge(ctx context.Context, res *resources.Resources, s scenarios.Scenario, serverIPs []string, within time.Duration, since time.Time) (verdict.SidecarEvidence, error) {
 	want, err := offline.Predict(s)
 	if err != nil {
-		return results.SidecarEvidence{}, fmt.Errorf("offline prediction: %v", err)
+		return verdict.SidecarEvidence{}, fmt.Errorf("offline prediction: %v", err)
 	}
 	var gw *Proxy
-	if g, ok := egressgateway.Of(s); ok {
+	if g := facts.Of(s).Gateway; g != nil {
 		ns, pod, err := g.ReadyPod(ctx, res)
 		if err != nil {
-			return results.SidecarEvidence{Offline: want, Err: err}, nil
+			return verdict.SidecarEvidence{Offline: want, Err: err}, nil
 		}
-		gw = &Proxy{Namespace: ns, Pod: pod}
+		gw = &Proxy{Namespace: ns, Pod: pod, Since: since}
 	}
 	return Await(ctx, ExecReader(res), s, want, gw, serverIPs, within, time.Second), nil
 }
@@ -95,8 +114,44 @@ func ExecReader(res *resources.Resources) Reader {
 		if err != nil {
 			return View{}, err
 		}
-		return View{Sim: sim, Resolved: resolved, Pending: pending}, nil
+		view := View{Sim: sim, Resolved: resolved, Pending: pending}
+		return view, readCDSRejections(ctx, res, p, &view)
 	}
+}
+
+// readCDSRejections reads Envoy's count of rejected cluster updates and,
+// when there are any, their reasons from the proxy's log (since p.Since).
+func readCDSRejections(ctx context.Context, res *resources.Resources, p Proxy, view *View) error {
+	stats, err := pilotAgentGet(ctx, res, p, envoyadmin.StatsPath)
+	if err != nil {
+		return err
+	}
+	if view.CDSRejected, err = envoyadmin.CDSRejected(stats); err != nil || view.CDSRejected == 0 {
+		return err
+	}
+	log, err := proxyLog(ctx, res, p)
+	if err != nil {
+		return err
+	}
+	view.CDSRejections = envoyadmin.CDSRejections(log)
+	return nil
+}
+
+// proxyLog is the istio-proxy container's log from p.Since (all of it when zero).
+func proxyLog(ctx context.Context, res *resources.Resources, p Proxy) ([]byte, error) {
+	client, err := kubernetes.NewForConfig(res.GetConfig())
+	if err != nil {
+		return nil, err
+	}
+	opts := &corev1.PodLogOptions{Container: workload.SidecarContainer}
+	if !p.Since.IsZero() {
+		opts.SinceTime = &metav1.Time{Time: p.Since}
+	}
+	log, err := client.CoreV1().Pods(p.Namespace).GetLogs(p.Pod, opts).DoRaw(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("the log of %s container %s: %v", p, workload.SidecarContainer, err)
+	}
+	return log, nil
 }
 
 // pilotAgentGet asks the proxy's Envoy admin endpoint for path. pilot-agent
@@ -118,10 +173,14 @@ func pilotAgentGet(ctx context.Context, res *resources.Resources, p Proxy, path 
 // agree too. In hermetic mode (serverIPs set) every DNS cluster a check
 // reaches must also have resolved to the hermetic server, or curl's answer
 // would be about another host. It gives up after within, with Err naming
-// what still differs.
-func Await(ctx context.Context, read Reader, s scenarios.Scenario, want []results.Prediction, gw *Proxy, serverIPs []string, within, interval time.Duration) results.SidecarEvidence {
-	ev := results.SidecarEvidence{Offline: want}
+// what still differs. The checks' verdicts (verdict.Of) judge the last read.
+func Await(ctx context.Context, read Reader, s scenarios.Scenario, want []results.Prediction, gw *Proxy, serverIPs []string, within, interval time.Duration) verdict.SidecarEvidence {
+	ev := verdict.SidecarEvidence{Offline: want}
 	client := Proxy{Namespace: s.Client.Namespace, Pod: workload.ClientPodName}
+	var gatewayHost string
+	if g := facts.Of(s).Gateway; g != nil {
+		gatewayHost = g.Host()
+	}
 	outcome := converge.Await(ctx, converge.Options{Consecutive: 1, Deadline: within, Interval: interval}, func(ctx context.Context) (string, []string, error) {
 		view, err := read(ctx, client)
 		if err != nil {
@@ -137,43 +196,29 @@ func Await(ctx context.Context, read Reader, s scenarios.Scenario, want []result
 			if err != nil {
 				return "", nil, fmt.Errorf("egress gateway %s: %v", gw, err)
 			}
-			g, _ := egressgateway.Of(s)
-			if err := judge.GatewayHops(v.Sim, g.Host(), s.Checks, got); err != nil {
+			if err := judge.GatewayHops(v.Sim, gatewayHost, s.Checks, got); err != nil {
 				return "", nil, fmt.Errorf("egress gateway %s's config: %v", gw, err)
 			}
 			gwView = &v
 		}
-		ev.Sidecar, ev.Problems = got, problems(view, gwView, s, got, want, serverIPs)
-		return fmt.Sprintf("%d listeners, %d clusters, %d route configs", len(view.Sim.Listeners), len(view.Sim.Clusters), len(view.Sim.Routes)), problemLines(s, ev.Problems), nil
+		ev.Sidecar, ev.Pending = got, pendingPerCheck(view, gwView, s, got, want, serverIPs)
+		return fmt.Sprintf("%d listeners, %d clusters, %d route configs", len(view.Sim.Listeners), len(view.Sim.Clusters), len(view.Sim.Routes)), problemLines(s, got, want, ev.Pending), nil
 	})
 	if !outcome.Passed {
 		ev.Err = fmt.Errorf("never agreed with the offline prediction within %s (%d reads): %s", within, len(outcome.Attempts), lastProblem(outcome))
 	}
-	// The expectations too, against what the sidecar itself holds: the
-	// offline tier verifies them on its own translation, the live tier on the
-	// real sidecar's (a user's scenarios may run live only).
-	for k, c := range s.Checks {
-		if ev.Sidecar == nil {
-			break
-		}
-		for _, m := range judge.Verify(c, ev.Sidecar[k]) {
-			ev.Problems[c.Name] = append(ev.Problems[c.Name], m.String())
-		}
-	}
 	return ev
 }
 
-// problems are, per check, how the sidecar's prediction (with the gateway's
-// hop, read from gw when the scenario has a gateway) differs from the
-// offline one, and how a DNS cluster of either proxy misses the hermetic
-// server.
-func problems(view View, gw *View, s scenarios.Scenario, got, want []results.Prediction, serverIPs []string) map[string][]string {
+// pendingPerCheck are, per check, how a DNS cluster of either proxy (the
+// gateway's read from gw when the scenario has a gateway) misses the
+// hermetic server, or what else keeps it from serving the check.
+func pendingPerCheck(view View, gw *View, s scenarios.Scenario, got, want []results.Prediction, serverIPs []string) map[string][]string {
 	out := map[string][]string{}
 	for i, c := range s.Checks {
-		out[c.Name] = results.Disagreements("sidecar", got[i], "offline", want[i])
-		out[c.Name] = append(out[c.Name], pending(view, "the sidecar", got[i], want[i], serverIPs)...)
+		out[c.Name] = pending(view, "the sidecar", false, got[i], want[i], serverIPs)
 		if gw != nil && got[i].Gateway != nil && want[i].Gateway != nil {
-			out[c.Name] = append(out[c.Name], pending(*gw, "the egress gateway", *got[i].Gateway, *want[i].Gateway, serverIPs)...)
+			out[c.Name] = append(out[c.Name], pending(*gw, "the egress gateway", true, *got[i].Gateway, *want[i].Gateway, serverIPs)...)
 		}
 	}
 	return out
@@ -181,8 +226,9 @@ func problems(view View, gw *View, s scenarios.Scenario, got, want []results.Pre
 
 // pending is what keeps one proxy from serving the check as predicted: a
 // warming cluster, a rejected update, a DNS cluster not resolved to the
-// hermetic server.
-func pending(view View, proxy string, got, want results.Prediction, serverIPs []string) []string {
+// hermetic server. On a shared proxy only the rejections of the listener and
+// the cluster the check uses count.
+func pending(view View, proxy string, shared bool, got, want results.Prediction, serverIPs []string) []string {
 	var out []string
 	if slices.Contains(view.Pending.Warming, want.Cluster) {
 		out = append(out, fmt.Sprintf("cluster %s is still warming in %s: Envoy waits for its endpoints, a DNS answer or an SDS secret (a credentialName whose Secret is missing?)", want.Cluster, proxy))
@@ -190,8 +236,30 @@ func pending(view View, proxy string, got, want results.Prediction, serverIPs []
 	if line := unresolved(view, proxy, got, serverIPs); line != "" {
 		out = append(out, line)
 	}
-	for _, r := range view.Pending.Rejected {
+	named := slices.ContainsFunc(view.Pending.RejectedListeners, func(r judge.RejectedListener) bool { return r.Name != "" })
+	for _, r := range view.Pending.RejectedListeners {
+		if shared && r.Name != want.Listener || named && r.Name == "" { // another check's, or a duplicate of a named one
+			continue
+		}
 		out = append(out, fmt.Sprintf("Envoy rejected %s (in %s)", r, proxy))
+	}
+	return append(out, rejectedClusters(view, proxy, shared, want.Cluster)...)
+}
+
+// rejectedClusters are the rejected cluster updates that count against the
+// check: on a shared proxy, those whose logged reason names its cluster.
+func rejectedClusters(view View, proxy string, shared bool, cluster string) []string {
+	if view.CDSRejected == 0 {
+		return nil
+	}
+	var out []string
+	for _, reason := range view.CDSRejections {
+		if !shared || cluster != "" && strings.Contains(reason, cluster) {
+			out = append(out, fmt.Sprintf("Envoy rejected a cluster update (in %s): %q", proxy, reason))
+		}
+	}
+	if len(out) == 0 && !shared {
+		out = append(out, fmt.Sprintf("Envoy rejected %d cluster updates (in %s: %s) and its log gives no reason", view.CDSRejected, proxy, envoyadmin.CDSRejectedStat))
 	}
 	return out
 }
@@ -215,11 +283,13 @@ func unresolved(view View, proxy string, p results.Prediction, serverIPs []strin
 	return ""
 }
 
-// problemLines are the problems as "check <name>: <problem>", in check order.
-func problemLines(s scenarios.Scenario, problems map[string][]string) []string {
+// problemLines are what keeps the sidecar from agreeing with the offline
+// prediction, as "check <name>: <problem>" in check order: the fields that
+// differ, then what is pending.
+func problemLines(s scenarios.Scenario, got, want []results.Prediction, pending map[string][]string) []string {
 	var lines []string
-	for _, c := range s.Checks {
-		for _, p := range problems[c.Name] {
+	for i, c := range s.Checks {
+		for _, p := range append(results.Disagreements("sidecar", got[i], "offline", want[i]), pending[c.Name]...) {
 			lines = append(lines, fmt.Sprintf("check %s: %s", c.Name, p))
 		}
 	}

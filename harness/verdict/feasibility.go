@@ -1,4 +1,4 @@
-package judge
+package verdict
 
 import (
 	"fmt"
@@ -16,81 +16,6 @@ import (
 // a timeout shorter than the host's answer: the check's hostDelay, by default
 // contract.DefaultHostDelay.)
 const MinTimeoutFor200 = 10 * time.Millisecond
-
-// Mismatch is one expectation that the prediction contradicts.
-type Mismatch struct {
-	Field    string
-	Expected string
-	Observed string
-	// Why explains an infeasible expectation; empty for a plain difference.
-	Why string
-}
-
-func (m Mismatch) String() string {
-	s := fmt.Sprintf("expect.%s: expected %s, observed %s", m.Field, m.Expected, m.Observed)
-	if m.Why != "" {
-		s += ": " + m.Why
-	}
-	return s
-}
-
-// Verify compares every expectation of the check present with the prediction.
-func Verify(c scenarios.Check, p results.Prediction) []Mismatch {
-	out := compare(c.Expect, p)
-	if g := c.Expect.Gateway; g != nil {
-		if p.Gateway == nil {
-			out = append(out, Mismatch{Field: "gateway", Expected: "the request to reach the scenario's egress gateway", Observed: describe(p)})
-		} else {
-			for _, m := range compare(*g, *p.Gateway) {
-				m.Field = "gateway." + m.Field
-				out = append(out, m)
-			}
-		}
-	}
-	return append(out, feasibility(c, p)...)
-}
-
-// compare lists the fields of e that p differs from.
-func compare(e contract.Expect, p results.Prediction) []Mismatch {
-	var out []Mismatch
-	diff := func(field, want, got string) {
-		if want != "" && want != got {
-			out = append(out, Mismatch{Field: field, Expected: want, Observed: results.OrNone(got)})
-		}
-	}
-	diff("route", e.Route, p.Route)
-	diff("cluster", e.Cluster, p.Cluster)
-	if u := e.Upstream; u != nil {
-		diff("upstream.host", u.Host, p.UpstreamHost)
-		if u.Port != 0 {
-			diff("upstream.port", strconv.Itoa(u.Port), strconv.Itoa(p.UpstreamPort))
-		}
-		if t := u.TLS; t != nil {
-			diff("upstream.tls.mode", t.Mode, p.TLSMode)
-			if t.Mode == "" && t.SNI != "" && p.TLSMode == contract.TLSDisable {
-				out = append(out, Mismatch{Field: "upstream.tls.mode", Expected: "TLS origination (sni " + t.SNI + ")", Observed: p.TLSMode})
-			}
-			diff("upstream.tls.sni", t.SNI, p.SNI)
-		}
-	}
-	if e.Timeout != nil {
-		diff("timeout", e.Timeout.String(), results.DurationOrNone(p.Timeout))
-	}
-	if r := e.Retries; r != nil {
-		got := p.Retries
-		if got == nil {
-			got = &results.PredictedRetries{}
-		}
-		if r.Attempts != nil {
-			diff("retries.attempts", strconv.Itoa(*r.Attempts), strconv.Itoa(got.Attempts))
-		}
-		if r.PerTryTimeout != nil {
-			diff("retries.perTryTimeout", r.PerTryTimeout.String(), results.DurationOrNone(got.PerTryTimeout))
-		}
-		diff("retries.retryOn", r.RetryOn, got.RetryOn)
-	}
-	return out
-}
 
 // feasibility fails status, from and exitCode expectations that cannot hold
 // under the predicted mechanism, whatever the live host does.
@@ -232,16 +157,4 @@ func describe(p results.Prediction) string {
 		s += " (" + p.Error + ")"
 	}
 	return s
-}
-
-// Verdict judges one check's prediction with Verify, the rule every tier that
-// reads a proxy's config applies: one failure line per mismatch, naming the
-// scenario and the check.
-func Verdict(s scenarios.Scenario, c scenarios.Check, p results.Prediction, d time.Duration) results.CheckResult {
-	res := results.CheckResult{Scenario: s.Name, Check: c.Name, URL: c.URL, Expect: c.Expect, HostDelay: c.DeclaredHostDelay(), Prediction: &p, Duration: d}
-	for _, m := range Verify(c, p) {
-		res.Failures = append(res.Failures, fmt.Sprintf("scenario %s, check %s: %s", s.Name, c.Name, m))
-	}
-	res.Passed = len(res.Failures) == 0
-	return res
 }

@@ -1,4 +1,4 @@
-package offline
+package verdict
 
 import (
 	"testing"
@@ -6,15 +6,10 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"istio-egress-conformance/harness/judge"
 	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/scenarios"
 	"istio-egress-conformance/scenarios/contract"
 )
-
-// The unit tests of harness/judge's verification live in this package's test
-// binary, which links Istio's translation anyway: one Istio-sized link less
-// per make test.
 
 func meshRoute(timeout time.Duration) results.Prediction {
 	return results.Prediction{Route: contract.RouteMesh, Cluster: "outbound|80||h", Timeout: timeout}
@@ -82,16 +77,16 @@ func TestFeasibilityBounds(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			m := judge.Verify(scenarios.Check{Expect: tc.expect, HostDelay: tc.hostDelay}, tc.prediction)
+			m := Verify(scenarios.Check{Expect: tc.expect, HostDelay: tc.hostDelay}, tc.prediction)
 			assert.Equal(t, tc.infeasible, len(m) > 0, "%v", m)
 		})
 	}
 }
 
 func TestVerifyAbsentFieldsAreNotAsserted(t *testing.T) {
-	assert.Empty(t, judge.Verify(scenarios.Check{}, meshRoute(time.Millisecond)))
+	assert.Empty(t, Verify(scenarios.Check{}, meshRoute(time.Millisecond)))
 	attempts := 0
-	m := judge.Verify(scenarios.Check{Expect: contract.Expect{Retries: &contract.Retries{Attempts: &attempts}}}, meshRoute(0))
+	m := Verify(scenarios.Check{Expect: contract.Expect{Retries: &contract.Retries{Attempts: &attempts}}}, meshRoute(0))
 	assert.Empty(t, m, "zero attempts matches a route without a retry policy")
 }
 
@@ -99,22 +94,22 @@ func TestMismatchMessage(t *testing.T) {
 	tls := func(t contract.UpstreamTLS) scenarios.Check {
 		return scenarios.Check{Expect: contract.Expect{Upstream: &contract.Upstream{TLS: &t}}}
 	}
-	m := judge.Verify(tls(contract.UpstreamTLS{Mode: contract.TLSSimple}), results.Prediction{Route: contract.RouteMesh, TLSMode: contract.TLSDisable})
+	m := Verify(tls(contract.UpstreamTLS{Mode: contract.TLSSimple}), results.Prediction{Route: contract.RouteMesh, TLSMode: contract.TLSDisable})
 	if assert.Len(t, m, 1) {
 		assert.Equal(t, "expect.upstream.tls.mode: expected SIMPLE, observed DISABLE", m[0].String())
 	}
 	// An SNI alone asks for origination in any mode: a MUTUAL cluster holds it.
 	mutual := results.Prediction{Route: contract.RouteMesh, TLSMode: contract.TLSMutual, SNI: "edition.cnn.com", AutoSNI: true}
-	assert.Empty(t, judge.Verify(tls(contract.UpstreamTLS{SNI: "edition.cnn.com"}), mutual))
-	m = judge.Verify(tls(contract.UpstreamTLS{SNI: "edition.cnn.com"}), results.Prediction{Route: contract.RouteMesh, TLSMode: contract.TLSDisable})
+	assert.Empty(t, Verify(tls(contract.UpstreamTLS{SNI: "edition.cnn.com"}), mutual))
+	m = Verify(tls(contract.UpstreamTLS{SNI: "edition.cnn.com"}), results.Prediction{Route: contract.RouteMesh, TLSMode: contract.TLSDisable})
 	assert.Equal(t, []string{"expect.upstream.tls.mode: expected TLS origination (sni edition.cnn.com), observed DISABLE",
 		"expect.upstream.tls.sni: expected edition.cnn.com, observed none"}, lines(m))
-	m = judge.Verify(scenarios.Check{Expect: contract.Expect{Status: 504, From: contract.FromEnvoy}}, meshRoute(3*time.Second))
+	m = Verify(scenarios.Check{Expect: contract.Expect{Status: 504, From: contract.FromEnvoy}}, meshRoute(3*time.Second))
 	assert.Equal(t, []string{"expect.status: expected 504 from envoy, observed route mesh via cluster outbound|80||h, timeout 3s: " +
 		"the route timeout 3s is too long to fire before the host answers (assumed within 1s: set the check's hostDelay if the host is slower)"}, lines(m))
 }
 
-func lines(m []judge.Mismatch) []string {
+func lines(m []Mismatch) []string {
 	var out []string
 	for _, x := range m {
 		out = append(out, x.String())
@@ -156,7 +151,7 @@ func TestGatewayMadeAnswers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			m := judge.Verify(scenarios.Check{Expect: tc.expect}, tc.prediction)
+			m := Verify(scenarios.Check{Expect: tc.expect}, tc.prediction)
 			if tc.why == "" {
 				assert.Empty(t, m)
 				return
@@ -173,7 +168,7 @@ func TestGatewayHopExpectationsNameTheirField(t *testing.T) {
 	p.Gateway = &results.Prediction{Route: contract.RouteMesh, Cluster: "outbound|80||www.tetrate.io", TLSMode: contract.TLSDisable}
 	check := scenarios.Check{Expect: contract.Expect{Gateway: &contract.Expect{Cluster: "outbound|443||www.tetrate.io", Upstream: &contract.Upstream{TLS: &contract.UpstreamTLS{Mode: contract.TLSSimple}}}}}
 	assert.Equal(t, []string{"expect.gateway.cluster: expected outbound|443||www.tetrate.io, observed outbound|80||www.tetrate.io",
-		"expect.gateway.upstream.tls.mode: expected SIMPLE, observed DISABLE"}, lines(judge.Verify(check, p)))
+		"expect.gateway.upstream.tls.mode: expected SIMPLE, observed DISABLE"}, lines(Verify(check, p)))
 	assert.Equal(t, []string{"expect.gateway: expected the request to reach the scenario's egress gateway, observed route mesh via cluster outbound|80||h, timeout none"},
-		lines(judge.Verify(check, meshRoute(0))))
+		lines(Verify(check, meshRoute(0))))
 }

@@ -1,0 +1,104 @@
+// Package facts derives, once per scenario, what its objects say beyond the
+// scenario file: its egress gateway, the hosts its checks reach, and the TLS
+// its DestinationRules originate (SNI names and credentialNames), read by
+// one walker of a DestinationRule's TLS settings. The apply step, the SDS
+// checks and every tier share them.
+package facts
+
+import (
+	"net/url"
+	"slices"
+
+	networking "istio.io/api/networking/v1alpha3"
+
+	"istio-egress-conformance/harness/egressgateway"
+	"istio-egress-conformance/scenarios"
+)
+
+// Facts are one scenario's derived facts.
+type Facts struct {
+	// Gateway is the scenario's egress gateway; nil when it names none.
+	Gateway *egressgateway.Gateway
+	// CheckHosts are the host names the checks' URLs reach, each once.
+	CheckHosts []string
+	// OriginatedSNIs are the SNI names its DestinationRules originate TLS
+	// with, each once; Istio's own mTLS (ISTIO_MUTUAL) names no external host.
+	OriginatedSNIs []string
+	// CredentialNames are its DestinationRules' credentialNames, each once:
+	// the Secrets a proxy's clusters get over SDS.
+	CredentialNames []string
+}
+
+// Of derives the scenario's facts.
+func Of(s scenarios.Scenario) Facts {
+	var f Facts
+	if g, ok := egressgateway.Of(s); ok {
+		f.Gateway = &g
+	}
+	for _, c := range s.Checks {
+		if u, err := url.Parse(c.URL); err == nil {
+			f.CheckHosts = addOnce(f.CheckHosts, u.Hostname())
+		}
+	}
+	for _, o := range s.Objects() {
+		if o.Istio == nil {
+			continue
+		}
+		dr, ok := o.Istio.Spec.(*networking.DestinationRule)
+		if !ok {
+			continue
+		}
+		for _, t := range ClientTLS(dr) {
+			if t.GetMode() != networking.ClientTLSSettings_ISTIO_MUTUAL {
+				f.OriginatedSNIs = addOnce(f.OriginatedSNIs, t.GetSni())
+			}
+			f.CredentialNames = addOnce(f.CredentialNames, t.GetCredentialName())
+		}
+	}
+	return f
+}
+
+// Hosts are the host names the scenarios' checks reach and the SNI names
+// their DestinationRules originate TLS with, each once: what the hermetic
+// server's certificate and the client pods' hostAliases cover.
+func Hosts(ss ...scenarios.Scenario) []string {
+	var hosts []string
+	for _, s := range ss {
+		f := Of(s)
+		for _, h := range append(f.CheckHosts, f.OriginatedSNIs...) {
+			hosts = addOnce(hosts, h)
+		}
+	}
+	return hosts
+}
+
+// ClientTLS are a DestinationRule's TLS settings wherever Istio reads them:
+// for all ports, per port, and per subset (all of its ports and per port),
+// nil ones left out (Istio networking/v1alpha3 destination_rule.proto:
+// TrafficPolicy.tls, port_level_settings[].tls, Subset.traffic_policy).
+func ClientTLS(dr *networking.DestinationRule) []*networking.ClientTLSSettings {
+	policies := []*networking.TrafficPolicy{dr.GetTrafficPolicy()}
+	for _, ss := range dr.GetSubsets() {
+		policies = append(policies, ss.GetTrafficPolicy())
+	}
+	var out []*networking.ClientTLSSettings
+	for _, p := range policies {
+		tls := []*networking.ClientTLSSettings{p.GetTls()}
+		for _, pl := range p.GetPortLevelSettings() {
+			tls = append(tls, pl.GetTls())
+		}
+		for _, t := range tls {
+			if t != nil {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+func addOnce(list []string, s string) []string {
+	if s == "" || slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
+}

@@ -1,0 +1,85 @@
+package verdict
+
+import (
+	"fmt"
+	"strconv"
+
+	"istio-egress-conformance/harness/results"
+	"istio-egress-conformance/scenarios"
+	"istio-egress-conformance/scenarios/contract"
+)
+
+// Mismatch is one expectation that the prediction contradicts.
+type Mismatch struct {
+	Field    string
+	Expected string
+	Observed string
+	// Why explains an infeasible expectation; empty for a plain difference.
+	Why string
+}
+
+func (m Mismatch) String() string {
+	s := fmt.Sprintf("expect.%s: expected %s, observed %s", m.Field, m.Expected, m.Observed)
+	if m.Why != "" {
+		s += ": " + m.Why
+	}
+	return s
+}
+
+// Verify compares every expectation of the check present with the prediction.
+func Verify(c scenarios.Check, p results.Prediction) []Mismatch {
+	out := compare(c.Expect, p)
+	if g := c.Expect.Gateway; g != nil {
+		if p.Gateway == nil {
+			out = append(out, Mismatch{Field: "gateway", Expected: "the request to reach the scenario's egress gateway", Observed: describe(p)})
+		} else {
+			for _, m := range compare(*g, *p.Gateway) {
+				m.Field = "gateway." + m.Field
+				out = append(out, m)
+			}
+		}
+	}
+	return append(out, feasibility(c, p)...)
+}
+
+// compare lists the fields of e that p differs from.
+func compare(e contract.Expect, p results.Prediction) []Mismatch {
+	var out []Mismatch
+	diff := func(field, want, got string) {
+		if want != "" && want != got {
+			out = append(out, Mismatch{Field: field, Expected: want, Observed: results.OrNone(got)})
+		}
+	}
+	diff("route", e.Route, p.Route)
+	diff("cluster", e.Cluster, p.Cluster)
+	if u := e.Upstream; u != nil {
+		diff("upstream.host", u.Host, p.UpstreamHost)
+		if u.Port != 0 {
+			diff("upstream.port", strconv.Itoa(u.Port), strconv.Itoa(p.UpstreamPort))
+		}
+		if t := u.TLS; t != nil {
+			diff("upstream.tls.mode", t.Mode, p.TLSMode)
+			if t.Mode == "" && t.SNI != "" && p.TLSMode == contract.TLSDisable {
+				out = append(out, Mismatch{Field: "upstream.tls.mode", Expected: "TLS origination (sni " + t.SNI + ")", Observed: p.TLSMode})
+			}
+			diff("upstream.tls.sni", t.SNI, p.SNI)
+		}
+	}
+	if e.Timeout != nil {
+		diff("timeout", e.Timeout.String(), results.DurationOrNone(p.Timeout))
+	}
+	if r := e.Retries; r != nil {
+		got := p.Retries
+		if got == nil {
+			got = &results.PredictedRetries{}
+		}
+		if r.Attempts != nil {
+			diff("retries.attempts", strconv.Itoa(*r.Attempts), strconv.Itoa(got.Attempts))
+		}
+		if r.PerTryTimeout != nil {
+			diff("retries.perTryTimeout", r.PerTryTimeout.String(), results.DurationOrNone(got.PerTryTimeout))
+		}
+		diff("retries.retryOn", r.RetryOn, got.RetryOn)
+	}
+	return out
+}
