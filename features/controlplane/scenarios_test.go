@@ -3,7 +3,6 @@ package controlplane
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -53,11 +52,6 @@ func TestScenarios(t *testing.T) {
 	}
 }
 
-// forceDisagreement names a check whose offline prediction
-// TestADisagreementFailsTheReport's child changes, so that istiod and the
-// offline translation disagree on it.
-const forceDisagreement = "E2E_TEST_FORCE_DISAGREEMENT"
-
 // evidence is what the tier learned of one scenario, before its checks are judged.
 type evidence struct {
 	out controlplane.Outcome
@@ -77,13 +71,6 @@ func tierEvidence(out controlplane.Outcome, err error) evidence {
 		return ev
 	}
 	ev.offline, ev.offlineErr = offline.Predict(out.Scenario)
-	if check := os.Getenv(forceDisagreement); check != "" && ev.offlineErr == nil {
-		for k, c := range out.Scenario.Checks {
-			if c.Name == check {
-				ev.offline[k].Timeout += time.Second
-			}
-		}
-	}
 	sim, err := judge.FromConfigDump(out.ConfigDump)
 	if err == nil {
 		ev.dump, err = judge.FromSimulation(sim, out.Scenario.Checks)
