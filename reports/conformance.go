@@ -67,10 +67,16 @@ type PredictionView struct {
 	// AutoSANValidation that the server certificate is checked against it.
 	AutoSNI           bool `json:"autoSni,omitempty"`
 	AutoSANValidation bool `json:"autoSanValidation,omitempty"`
-	// DirectStatus is what a direct route (the sidecar's own answer) returns.
+	// DirectStatus is what the sidecar answers itself with on a direct,
+	// redirect or notfound route; Location is a redirect's.
 	DirectStatus int    `json:"directStatus,omitempty"`
-	Timeout      string `json:"timeout"`
-	Retries      string `json:"retries,omitempty"`
+	Location     string `json:"location,omitempty"`
+	// Weighted are a weighted route's clusters, "cluster weight/total".
+	Weighted []string `json:"weighted,omitempty"`
+	// Fault is the route's fault injection.
+	Fault   string `json:"fault,omitempty"`
+	Timeout string `json:"timeout"`
+	Retries string `json:"retries,omitempty"`
 	// Headers is how the sidecar treats the headers that say who answered.
 	Headers *results.ResponseHeaders `json:"responseHeaders,omitempty"`
 	Error   string                   `json:"error,omitempty"`
@@ -90,6 +96,13 @@ func viewPrediction(p *results.Prediction) *PredictionView {
 	}
 	if r := p.Retries; r != nil {
 		v.Retries = fmt.Sprintf("attempts %d, perTryTimeout %s, retryOn %s", r.Attempts, results.DurationOrNone(r.PerTryTimeout), r.RetryOn)
+	}
+	v.Location = p.Location
+	for _, w := range p.Weighted {
+		v.Weighted = append(v.Weighted, w.String())
+	}
+	if p.Fault != nil {
+		v.Fault = p.Fault.String()
 	}
 	return v
 }

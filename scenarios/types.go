@@ -93,13 +93,26 @@ func (c Client) ServiceAccountName() string {
 type Check struct {
 	Name string `yaml:"name"`
 	URL  string `yaml:"url"`
-	// Method is HEAD (curl -I, the default) or GET.
+	// Method is the request's HTTP method: HEAD (curl -I) by default.
 	Method string `yaml:"method"`
+	// Headers are request headers curl sends (-H name: value).
+	Headers map[string]string `yaml:"headers"`
 	// HostDelay is how long the external host takes to answer this request
 	// (httpbin.org/delay/5: 5s); unset means within contract.DefaultHostDelay.
 	// A sidecar-made 504 needs a timeout that fires before it.
 	HostDelay *contract.Duration `yaml:"hostDelay"`
 	Expect    contract.Expect    `yaml:"expect"`
+}
+
+// DefaultMethod is the method of a check that names none: curl -I's.
+const DefaultMethod = "HEAD"
+
+// RequestMethod is the check's method, or DefaultMethod.
+func (c Check) RequestMethod() string {
+	if c.Method == "" {
+		return DefaultMethod
+	}
+	return c.Method
 }
 
 // AnswerDelay is how long the host takes to answer: HostDelay, or the default.

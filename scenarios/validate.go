@@ -3,8 +3,10 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -77,6 +79,10 @@ func (s *Scenario) validateGateway() error {
 	return nil
 }
 
+// tokenPattern is an HTTP token (RFC 9110 section 5.6.2): a method or a
+// header name.
+var tokenPattern = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
 func checkName(field, name string) error {
 	if !namePattern.MatchString(name) {
 		return fmt.Errorf("%s: %q: expected lowercase letters, digits and dashes, starting and ending with a letter or digit", field, name)
@@ -92,10 +98,19 @@ func (c *Check) validate(field string) error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
 		return fmt.Errorf("%s.url: %q: expected an absolute http:// or https:// URL with a host", field, c.URL)
 	}
-	switch c.Method {
-	case "", "HEAD", "GET":
-	default:
-		return fmt.Errorf("%s.method: %q: expected HEAD (the default) or GET", field, c.Method)
+	if c.Method != "" && !tokenPattern.MatchString(c.Method) {
+		return fmt.Errorf("%s.method: %q: expected an HTTP method (a token such as GET, HEAD, POST; HEAD by default)", field, c.Method)
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Headers)) {
+		value := c.Headers[name]
+		switch {
+		case !tokenPattern.MatchString(name):
+			return fmt.Errorf("%s.headers: %q: expected an HTTP header name (a token)", field, name)
+		case strings.EqualFold(name, "host"):
+			return fmt.Errorf("%s.headers: %q: the Host is the URL's; expected another header", field, name)
+		case strings.ContainsAny(value, "\r\n\x00"):
+			return fmt.Errorf("%s.headers.%s: expected a value on one line, without NUL", field, name)
+		}
 	}
 	return c.Expect.Validate(field + ".expect")
 }

@@ -5,6 +5,8 @@
 package curl
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -17,8 +19,10 @@ const jsonMarker = "<<<curl-json>>>"
 
 // Options shape the curl command line.
 type Options struct {
-	// Method is HEAD (curl -I, the default) or GET.
+	// Method is the request's method: HEAD (curl -I) when empty.
 	Method string
+	// Headers are sent with -H, in name order.
+	Headers map[string]string
 	// MaxTime bounds one attempt (curl --max-time); zero means DefaultMaxTime.
 	MaxTime time.Duration
 	// CACert is a CA bundle path inside the client pod (curl --cacert), for the
@@ -38,10 +42,15 @@ func Command(url string, o Options) []string {
 		"--write-out", "\n" + jsonMarker + "%{json}",
 		"--max-time", strconv.FormatFloat(maxTime.Seconds(), 'f', -1, 64),
 	}
-	if o.Method == "GET" {
-		args = append(args, "--request", "GET")
-	} else {
+	// --head makes a HEAD request and expects no body; --request alone would
+	// wait for a HEAD answer's body (curl's manual, -X).
+	if o.Method == "" || o.Method == "HEAD" {
 		args = append(args, "--head")
+	} else {
+		args = append(args, "--request", o.Method)
+	}
+	for _, name := range slices.Sorted(maps.Keys(o.Headers)) {
+		args = append(args, "--header", name+": "+o.Headers[name])
 	}
 	if o.CACert != "" {
 		args = append(args, "--cacert", o.CACert)

@@ -25,6 +25,8 @@ func TestCommand(t *testing.T) {
 		Command("http://www.tetrate.io", Options{}))
 	got := Command("https://www.tetrate.io", Options{Method: "GET", MaxTime: 1500 * time.Millisecond, CACert: "/etc/egress-ca/ca.crt"})
 	assert.Equal(t, []string{"--max-time", "1.5", "--request", "GET", "--cacert", "/etc/egress-ca/ca.crt", "https://www.tetrate.io"}, got[9:])
+	got = Command("http://httpbin.org/status/418", Options{Method: "POST", Headers: map[string]string{"x-b": "2", "end-user": "jason"}})
+	assert.Equal(t, []string{"--request", "POST", "--header", "end-user: jason", "--header", "x-b: 2", "http://httpbin.org/status/418"}, got[11:], "headers in name order")
 	assert.NotContains(t, got, "-k")
 	assert.NotContains(t, got, "--insecure")
 	assert.NotContains(t, got, "--fail")
@@ -46,6 +48,36 @@ type localCase struct {
 }
 
 var localCases = []localCase{
+	{
+		// What Envoy's router answers a redirect route with (a local reply:
+		// server envoy, no x-envoy-upstream-service-time, the Location).
+		name: "http-302-envoy-redirect",
+		handler: func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Server", "envoy")
+			w.Header().Set("Location", "http://httpbin.org/new?x=1")
+			w.WriteHeader(302)
+		},
+		check: func(t *testing.T, r Result) {
+			assert.Equal(t, 302, r.Status)
+			assert.True(t, r.AnsweredByEnvoy())
+		},
+	},
+	{
+		// A check's method and headers (route matchers see both) reach the host.
+		name: "http-method-and-headers",
+		handler: func(w http.ResponseWriter, r *http.Request) {
+			if r.Method != "DELETE" || r.Header.Get("End-User") != "jason" || r.Header.Get("X-Trace") != "on" {
+				w.WriteHeader(400)
+				return
+			}
+			w.WriteHeader(202)
+		},
+		opts: Options{Method: "DELETE", Headers: map[string]string{"x-trace": "on", "end-user": "jason"}},
+		check: func(t *testing.T, r Result) {
+			assert.Equal(t, ExitOK, r.ExitCode)
+			assert.Equal(t, 202, r.Status, "the server saw the method and both headers")
+		},
+	},
 	{
 		name:    "http-200",
 		handler: func(w http.ResponseWriter, _ *http.Request) { w.Header().Set("Server", "Apache"); w.WriteHeader(200) },

@@ -62,12 +62,16 @@ func (o Observer) Judge(e contract.Expect, r Result) []string {
 			r.Headers.Get("Server"), strings.ToLower(UpstreamServiceTimeHeader), presence(r.Headers.Get(UpstreamServiceTimeHeader) != ""),
 			strings.ToLower(HermeticServerHeader), presence(r.Headers.Get(HermeticServerHeader) != "")))
 	}
+	if loc := r.Headers.Get("Location"); e.Location != "" && e.Location != loc {
+		out = append(out, fmt.Sprintf("location: expected %s, observed %s", e.Location, orNone(loc)))
+	}
 	observedRoute := contract.RoutePassthrough
 	switch {
-	case e.Route == contract.RouteDirect && r.AnsweredByEnvoy():
-		// A sidecar-made answer: curl cannot tell a direct_response from
-		// another answer the sidecar made (a timeout's 504); the status can.
-		observedRoute = contract.RouteDirect
+	case (e.Route == contract.RouteDirect || e.Route == contract.RouteRedirect || e.Route == contract.RouteNotFound) && r.AnsweredByEnvoy():
+		// A sidecar-made answer: curl cannot tell a direct_response, a
+		// redirect or Envoy's 404 from another answer the sidecar made (a
+		// timeout's 504); the status and the Location can.
+		observedRoute = e.Route
 	case r.ThroughEnvoyRoute():
 		observedRoute = contract.RouteMesh
 	}
@@ -114,6 +118,13 @@ func (r Result) From() string {
 		return contract.FromEnvoy
 	}
 	return contract.FromUpstream
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }
 
 func presence(b bool) string {

@@ -18,6 +18,18 @@ func captured(t *testing.T, name string) Result {
 	return r
 }
 
+// TestJudgeRedirect: a redirect the sidecar answers itself is judged by its
+// status, its Location, and the envoy-made headers.
+func TestJudgeRedirect(t *testing.T) {
+	redirect := captured(t, "http-302-envoy-redirect")
+	want := contract.Expect{Status: 302, From: contract.FromEnvoy, Route: contract.RouteRedirect, Location: "http://httpbin.org/new?x=1"}
+	assert.Empty(t, Judge(want, redirect))
+	want.Location = "http://httpbin.org/elsewhere"
+	assert.Equal(t, []string{"location: expected http://httpbin.org/elsewhere, observed http://httpbin.org/new?x=1"}, Judge(want, redirect))
+	assert.Equal(t, []string{"location: expected http://httpbin.org/new?x=1, observed none", "route: expected redirect, observed passthrough (envoy-made headers absent)"},
+		Judge(contract.Expect{Route: contract.RouteRedirect, Location: "http://httpbin.org/new?x=1"}, captured(t, "http-200")))
+}
+
 func TestJudgeSeedExpectations(t *testing.T) {
 	seed504 := contract.Expect{Status: 504, From: contract.FromEnvoy, Route: contract.RouteMesh}
 	seed200 := contract.Expect{Status: 200, Route: contract.RoutePassthrough}

@@ -9,6 +9,7 @@ import (
 
 	"istio.io/istio/pilot/pkg/simulation"
 
+	"istio-egress-conformance/harness/envoyroute"
 	"istio-egress-conformance/scenarios"
 )
 
@@ -56,6 +57,23 @@ func call(c scenarios.Check) (simulation.Call, error) {
 		Sni:        sni,
 		CallMode:   simulation.CallModeOutbound,
 	}, nil
+}
+
+// httpRequest is the HTTP request curl makes for the check over the
+// connection in: its method (HEAD, curl -I, by default), scheme, Host, path
+// with query, and the check's headers.
+func httpRequest(c scenarios.Check, in simulation.Call) envoyroute.Request {
+	req := envoyroute.Request{Method: c.RequestMethod(), Scheme: "http", Authority: in.HostHeader, Path: in.Path, Headers: map[string]string{}}
+	if u, err := url.Parse(c.URL); err == nil {
+		req.Scheme = u.Scheme
+		if u.RawQuery != "" {
+			req.Path += "?" + u.RawQuery
+		}
+	}
+	for k, v := range c.Headers {
+		req.Headers[strings.ToLower(k)] = v
+	}
+	return req
 }
 
 // sniFromHost is what Envoy's auto_sni sends for a Host header: the host

@@ -34,7 +34,9 @@ func GatewayHops(gw *simulation.Simulation, gatewayHost string, checks []scenari
 		if !ok {
 			continue
 		}
-		hop, err := predictCall(gw, in)
+		// The gateway's router sees the client's request: its method, Host,
+		// path and headers.
+		hop, err := predictCall(gw, in, httpRequest(c, in))
 		if err != nil {
 			return fmt.Errorf("check %s at the egress gateway: %v", c.Name, err)
 		}

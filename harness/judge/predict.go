@@ -14,6 +14,7 @@ import (
 	"istio.io/istio/pilot/pkg/simulation"
 	"istio.io/istio/pilot/test/xdstest"
 
+	"istio-egress-conformance/harness/envoyroute"
 	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/scenarios"
 	"istio-egress-conformance/scenarios/contract"
@@ -41,15 +42,17 @@ func predict(sim *simulation.Simulation, c scenarios.Check) (results.Prediction,
 	if err != nil {
 		return results.Prediction{}, err
 	}
-	p, err := predictCall(sim, in)
+	p, err := predictCall(sim, in, httpRequest(c, in))
 	p.Check = c.Name
 	return p, err
 }
 
-// predictCall simulates one connection through a proxy's config. Istio's
-// simulation reports malformed config through a nil *testing.T here, which
-// would panic: that becomes an error.
-func predictCall(sim *simulation.Simulation, in simulation.Call) (p results.Prediction, err error) {
+// predictCall follows one connection through a proxy's config: Istio's
+// simulation picks the listener and filter chain (where it is faithful), and
+// for HTTP the route configuration; Envoy's router is followed from there
+// (routeHTTP). Istio's simulation reports malformed config through a nil
+// *testing.T here, which would panic: that becomes an error.
+func predictCall(sim *simulation.Simulation, in simulation.Call, req envoyroute.Request) (p results.Prediction, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("simulation could not read the generated config: %v", r)
@@ -68,17 +71,71 @@ func predictCall(sim *simulation.Simulation, in simulation.Call) (p results.Pred
 		p.Error = res.Error.Error()
 	}
 	p.Headers = responseHeaders(sim, res)
-	if r := matchedRoute(sim, res); r != nil {
-		if dr := r.GetDirectResponse(); dr != nil {
-			// Answered by the sidecar itself, with no cluster: REGISTRY_ONLY's
-			// block_all virtual host is one, a 502 for a host no registry knows
-			// (Istio pilot/pkg/networking/core/httproute.go, buildCatchAllVirtualHost;
-			// sidecar_simulation_test.go TestPassthroughTraffic; Istio's
-			// simulation leaves ClusterMatched empty for it, pilot/pkg/simulation/traffic.go Run).
-			p.Route, p.DirectStatus = contract.RouteDirect, int(dr.GetStatus())
+	if rc := xdstest.ExtractRouteConfigurations(sim.Routes)[res.RouteConfigMatched]; rc != nil {
+		if err := routeHTTP(rc, req, &p); err != nil {
+			return p, err
 		}
-		p.Timeout = r.GetRoute().GetTimeout().AsDuration()
-		if rp := r.GetRoute().GetRetryPolicy(); rp != nil {
+	}
+	if p.UpstreamHost, p.UpstreamPort, p.TLSMode, p.SNI, p.AutoSNI, p.AutoSANValidation, err = upstreamOf(sim, p.Cluster, in.HostHeader); err != nil {
+		return p, err
+	}
+	for i, w := range p.Weighted {
+		if p.Weighted[i].UpstreamHost, p.Weighted[i].UpstreamPort, p.Weighted[i].TLSMode, p.Weighted[i].SNI, _, _, err = upstreamOf(sim, w.Cluster, in.HostHeader); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}
+
+// upstreamOf is where a cluster of the proxy sends the request, and the TLS
+// it originates: all empty for a cluster the proxy lacks.
+func upstreamOf(sim *simulation.Simulation, name, hostHeader string) (host string, port int, mode, sni string, autoSNI, autoSAN bool, err error) {
+	cl := xdstest.ExtractCluster(name, sim.Clusters)
+	if cl == nil {
+		return "", 0, "", "", false, false, nil
+	}
+	host, port = firstEndpoint(cl)
+	tls, err := upstreamTLS(cl, sniFromHost(hostHeader))
+	return host, port, tls.mode, tls.sni, tls.autoSNI, tls.autoSAN, err
+}
+
+// routeHTTP follows the request through the route configuration as Envoy's
+// router does (harness/envoyroute), over what Istio's simulation matched,
+// which looks at the path only and finds a route by its name, empty for
+// every unnamed route (pilot/pkg/simulation/traffic.go, matchRoute: "TODO
+// this only handles path"; route.go translateRoute: routeName := in.Name).
+func routeHTTP(rc *route.RouteConfiguration, req envoyroute.Request, p *results.Prediction) error {
+	out, err := envoyroute.Evaluate(rc, req)
+	if err != nil {
+		return err
+	}
+	p.VirtualHost, p.Error, p.Cluster, p.Timeout, p.Retries = out.VirtualHost, "", "", 0, nil
+	switch out.Action {
+	case envoyroute.ActionNoRoute:
+		p.Route, p.DirectStatus = contract.RouteNotFound, envoyroute.NoRouteStatus
+	case envoyroute.ActionDirect:
+		// Answered by the sidecar itself, with no cluster: REGISTRY_ONLY's
+		// block_all virtual host is one, a 502 for a host no registry knows
+		// (Istio pilot/pkg/networking/core/httproute.go, buildCatchAllVirtualHost;
+		// sidecar_simulation_test.go TestPassthroughTraffic).
+		p.Route, p.DirectStatus = contract.RouteDirect, out.DirectStatus
+	case envoyroute.ActionRedirect:
+		p.Route, p.DirectStatus, p.Location = contract.RouteRedirect, out.RedirectStatus, out.Location
+	case envoyroute.ActionCluster:
+		p.Cluster = heaviest(out.Clusters)
+		p.Route = routeKind(p.Cluster)
+		if len(out.Clusters) > 1 {
+			for _, c := range out.Clusters {
+				p.Weighted = append(p.Weighted, results.WeightedCluster{Cluster: c.Name, Weight: c.Weight, Total: c.Total})
+			}
+		}
+	}
+	if f := out.Fault; f != nil {
+		p.Fault = &results.PredictedFault{AbortStatus: f.AbortStatus, AbortPercent: f.AbortPercent, Delay: f.Delay, DelayPercent: f.DelayPercent}
+	}
+	if a := out.Route.GetRoute(); a != nil {
+		p.Timeout = a.GetTimeout().AsDuration()
+		if rp := a.GetRetryPolicy(); rp != nil {
 			p.Retries = &results.PredictedRetries{
 				Attempts:      int(rp.GetNumRetries().GetValue()),
 				PerTryTimeout: rp.GetPerTryTimeout().AsDuration(),
@@ -86,15 +143,19 @@ func predictCall(sim *simulation.Simulation, in simulation.Call) (p results.Pred
 			}
 		}
 	}
-	if cl := xdstest.ExtractCluster(res.ClusterMatched, sim.Clusters); cl != nil {
-		p.UpstreamHost, p.UpstreamPort = firstEndpoint(cl)
-		tls, err := upstreamTLS(cl, sniFromHost(in.HostHeader))
-		if err != nil {
-			return p, err
+	return nil
+}
+
+// heaviest is the cluster with the largest share of the requests, the first
+// of those on a tie.
+func heaviest(clusters []envoyroute.WeightedCluster) string {
+	best := envoyroute.WeightedCluster{}
+	for _, c := range clusters {
+		if best.Name == "" || c.Weight > best.Weight {
+			best = c
 		}
-		p.TLSMode, p.SNI, p.AutoSNI, p.AutoSANValidation = tls.mode, tls.sni, tls.autoSNI, tls.autoSAN
 	}
-	return p, nil
+	return best.Name
 }
 
 func routeKind(clusterName string) string {
@@ -107,22 +168,6 @@ func routeKind(clusterName string) string {
 		return contract.RouteBlackhole
 	}
 	return contract.RouteMesh
-}
-
-// matchedRoute finds the HTTP route the simulation matched, nil for TCP traffic.
-func matchedRoute(sim *simulation.Simulation, res simulation.Result) *route.Route {
-	rc := xdstest.ExtractRouteConfigurations(sim.Routes)[res.RouteConfigMatched]
-	for _, vh := range rc.GetVirtualHosts() {
-		if vh.GetName() != res.VirtualHostMatched {
-			continue
-		}
-		for _, r := range vh.GetRoutes() {
-			if r.GetName() == res.RouteMatched {
-				return r
-			}
-		}
-	}
-	return nil
 }
 
 // firstEndpoint returns where the cluster sends traffic: its first endpoint's

@@ -31,7 +31,7 @@ func TestHostsCoverURLsAndSNI(t *testing.T) {
 	assert.Equal(t, []string{"www.tetrate.io", "tetrate.io"}, facts.Hosts(seed),
 		"the hermetic certificate must cover the URL host and the DestinationRule's SNI")
 	hermetic := New(config.Config{External: config.ExternalHermetic}, preflight.Report{}, scenarios.Builtin(), io.Discard, nil)
-	assert.Equal(t, []string{"www.google.com", "edition.cnn.com", "en.wikipedia.org", "de.wikipedia.org", "www.tetrate.io", "tetrate.io"},
+	assert.Equal(t, []string{"www.google.com", "edition.cnn.com", "en.wikipedia.org", "de.wikipedia.org", "httpbin.org", "www.tetrate.io", "tetrate.io"},
 		facts.Hosts(hermetic.runnableScenarios(nil)...), "a hermetic run serves the hosts of the scenarios it runs, not those that need the real ones")
 }
 

@@ -223,7 +223,7 @@ func (r *Run) assess(ctx context.Context, check *verdict.Check, cfg *envconf.Con
 		check.Skip(fmt.Sprintf("scenario %s, check %s skipped: %s", s.Name, c.Name, why))
 	}
 	res := cfg.Client().Resources()
-	opts := curl.Options{Method: c.Method}
+	opts := curl.Options{Method: c.Method, Headers: c.Headers}
 	if r.Hermetic() {
 		opts.CACert = workload.CAFile
 	}

@@ -2,6 +2,7 @@ package results
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"istio-egress-conformance/scenarios/contract"
@@ -24,11 +25,19 @@ type Prediction struct {
 	FilterChain string
 	RouteConfig string
 	VirtualHost string
-	// Route is passthrough, mesh, blackhole, direct, or none when the request matched nothing.
+	// Route is passthrough, mesh, blackhole, direct, redirect, notfound, or
+	// none when the request matched nothing.
 	Route string
-	// DirectStatus is the status of a direct route (Envoy's direct_response).
+	// DirectStatus is the status the sidecar answers with itself on a
+	// direct, redirect or notfound route; Location is a redirect's.
 	DirectStatus int
-	Cluster      string
+	Location     string
+	// Cluster is the route's cluster; on a weighted route, the one with the
+	// largest share, every one in Weighted.
+	Cluster  string
+	Weighted []WeightedCluster
+	// Fault is the route's fault injection; nil without one.
+	Fault *PredictedFault
 	// UpstreamHost and UpstreamPort come from the cluster's endpoints.
 	UpstreamHost string
 	UpstreamPort int
@@ -57,6 +66,45 @@ type Prediction struct {
 	Gateway *Prediction
 }
 
+// WeightedCluster is one cluster of a weighted route: its share of the
+// requests (Weight of Total), and where it sends them.
+type WeightedCluster struct {
+	Cluster       string
+	Weight, Total uint32
+	UpstreamHost  string
+	UpstreamPort  int
+	TLSMode, SNI  string
+}
+
+// String is "cluster weight/total".
+func (w WeightedCluster) String() string {
+	return fmt.Sprintf("%s %d/%d", w.Cluster, w.Weight, w.Total)
+}
+
+// PredictedFault is the route's fault injection: the share of requests the
+// sidecar aborts with AbortStatus, and the share it delays by Delay.
+type PredictedFault struct {
+	AbortStatus  int
+	AbortPercent float64
+	Delay        time.Duration
+	DelayPercent float64
+}
+
+// String is a one-line account, such as "abort 500 on 100% of requests".
+func (f *PredictedFault) String() string {
+	if f == nil {
+		return "none"
+	}
+	var parts []string
+	if f.AbortStatus != 0 {
+		parts = append(parts, fmt.Sprintf("abort %d on %g%% of requests", f.AbortStatus, f.AbortPercent))
+	}
+	if f.Delay != 0 {
+		parts = append(parts, fmt.Sprintf("delay %s on %g%% of requests", f.Delay, f.DelayPercent))
+	}
+	return strings.Join(parts, ", ")
+}
+
 // PredictedRetries is the route's retry policy.
 type PredictedRetries struct {
 	Attempts      int
@@ -76,8 +124,17 @@ func (p Prediction) String() string {
 			s += " (auto_sni: the Host)"
 		}
 	}
-	if p.Route == contract.RouteDirect {
+	switch p.Route {
+	case contract.RouteDirect, contract.RouteNotFound:
 		s += fmt.Sprintf(", answered by the sidecar with %d", p.DirectStatus)
+	case contract.RouteRedirect:
+		s += fmt.Sprintf(", answered by the sidecar with %d to %s", p.DirectStatus, p.Location)
+	}
+	if len(p.Weighted) > 0 {
+		s += fmt.Sprintf(", weighted %v", p.Weighted)
+	}
+	if p.Fault != nil {
+		s += ", fault " + p.Fault.String()
 	}
 	if p.Route == contract.RouteMesh {
 		s += ", timeout " + DurationOrNone(p.Timeout)

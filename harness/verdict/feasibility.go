@@ -28,7 +28,14 @@ func feasibility(c scenarios.Check, p results.Prediction) []Mismatch {
 	switch p.Route {
 	case contract.RouteMesh, contract.RoutePassthrough:
 	case contract.RouteDirect:
-		return append(out, directFeasibility(e, p)...)
+		return append(out, directFeasibility(e, p.DirectStatus, describe(p), fmt.Sprintf("the sidecar answers this request itself with %d (direct_response)", p.DirectStatus))...)
+	case contract.RouteRedirect:
+		// Envoy's router answers a redirect route itself (route_components.proto, RedirectAction).
+		return append(out, directFeasibility(e, p.DirectStatus, describe(p), fmt.Sprintf("the sidecar answers this request itself with a %d redirect to %s", p.DirectStatus, p.Location))...)
+	case contract.RouteNotFound:
+		// Envoy's router answers a request no route matches with a 404 of its
+		// own (source/common/router/router.cc: route_not_found, response flag NR).
+		return append(out, directFeasibility(e, p.DirectStatus, describe(p), fmt.Sprintf("no route of virtual host %s matches the request: the sidecar answers %d itself (Envoy's NR)", p.VirtualHost, p.DirectStatus))...)
 	case contract.RouteBlackhole:
 		if e.Status != 0 || e.From != "" || e.ExitCode != nil && *e.ExitCode == 0 {
 			infeasible("status", "an HTTP answer", "the sidecar sends the connection to the BlackHoleCluster and closes it, so no HTTP answer comes back")
@@ -49,6 +56,12 @@ func feasibility(c scenarios.Check, p results.Prediction) []Mismatch {
 	}
 	if p.Route != contract.RouteMesh {
 		return out
+	}
+	if f := p.Fault; f != nil {
+		fault, decided := faultFeasibility(c, p, *f)
+		if out = append(out, fault...); decided {
+			return out
+		}
 	}
 	wantsTimeout := e.Status == 504 && e.From == contract.FromEnvoy
 	answered := e.Status >= 200 && e.Status < 300 || e.From == contract.FromUpstream
@@ -126,22 +139,51 @@ func hostDelayText(c scenarios.Check) string {
 	return "hostDelay " + c.HostDelay.String()
 }
 
-// directFeasibility judges a request the sidecar answers itself (Envoy's
-// direct_response): its status is the route's, it comes from envoy, and
-// curl gets an answer.
-func directFeasibility(e contract.Expect, p results.Prediction) []Mismatch {
+// directFeasibility judges a request the sidecar answers itself with status
+// (a direct_response, a redirect, Envoy's 404, a fault's abort): the status
+// is that one, it comes from envoy, and curl gets an answer.
+func directFeasibility(e contract.Expect, status int, observed, why string) []Mismatch {
 	var out []Mismatch
-	why := fmt.Sprintf("the sidecar answers this request itself with %d (direct_response)", p.DirectStatus)
-	if e.Status != 0 && e.Status != p.DirectStatus {
-		out = append(out, Mismatch{Field: "status", Expected: strconv.Itoa(e.Status), Observed: describe(p), Why: why})
+	if e.Status != 0 && e.Status != status {
+		out = append(out, Mismatch{Field: "status", Expected: strconv.Itoa(e.Status), Observed: observed, Why: why})
 	}
-	if e.From == contract.FromUpstream {
-		out = append(out, Mismatch{Field: "from", Expected: e.From, Observed: describe(p), Why: why})
+	if e.From == contract.FromUpstream || e.From == contract.FromGateway {
+		out = append(out, Mismatch{Field: "from", Expected: e.From, Observed: observed, Why: why})
 	}
 	if e.ExitCode != nil && *e.ExitCode != 0 {
-		out = append(out, Mismatch{Field: "exitCode", Expected: strconv.Itoa(*e.ExitCode), Observed: describe(p), Why: why})
+		out = append(out, Mismatch{Field: "exitCode", Expected: strconv.Itoa(*e.ExitCode), Observed: observed, Why: why})
 	}
 	return out
+}
+
+// faultFeasibility judges a mesh route with a fault
+// (source/extensions/filters/http/fault/fault_filter.cc): an abort of every
+// request is the sidecar's own answer, decided before any upstream or
+// timeout (decided); a delay waits before the router, so it does not count
+// against the route timeout (the router starts it in onRequestComplete),
+// but curl gives up on one as long as its --max-time. A fault on only a
+// share of the requests makes any status or from expectation true only some
+// of the time: it is judged infeasible rather than left to flake.
+func faultFeasibility(c scenarios.Check, p results.Prediction, f results.PredictedFault) (out []Mismatch, decided bool) {
+	e := c.Expect
+	asserted := e.Status != 0 || e.From != ""
+	infeasible := func(why string) {
+		out = append(out, Mismatch{Field: "status", Expected: expectedAnswer(e), Observed: describe(p), Why: why})
+	}
+	maxTime := curl.DefaultMaxTime + c.DeclaredHostDelay() // the live tier's curl --max-time
+	switch {
+	case f.Delay >= maxTime && f.DelayPercent >= 100 && asserted:
+		infeasible(fmt.Sprintf("the fault filter delays every request by %s, curl gives up after %s (exit 28)", f.Delay, maxTime))
+	case f.Delay >= maxTime && f.DelayPercent > 0 && asserted:
+		infeasible(fmt.Sprintf("the fault filter delays %g%% of requests by %s, longer than curl waits (%s): the answer would come only some of the time", f.DelayPercent, f.Delay, maxTime))
+	case f.AbortStatus == 0 || f.AbortPercent <= 0:
+	case f.AbortPercent >= 100:
+		why := fmt.Sprintf("the fault filter aborts every request with %d before it reaches the upstream", f.AbortStatus)
+		return append(out, directFeasibility(e, f.AbortStatus, describe(p), why)...), true
+	case asserted:
+		infeasible(fmt.Sprintf("the fault filter aborts %g%% of requests with %d: a status or from expectation would hold only some of the time; assert the route's config (cluster, timeout) instead", f.AbortPercent, f.AbortStatus))
+	}
+	return out, false
 }
 
 func expectedAnswer(e contract.Expect) string {

@@ -3,6 +3,7 @@ package verdict
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/scenarios"
@@ -42,7 +43,10 @@ func Verify(c scenarios.Check, p results.Prediction) []Mismatch {
 	return append(out, feasibility(c, p)...)
 }
 
-// compare lists the fields of e that p differs from.
+// compare lists the fields of e that p differs from. On a weighted route,
+// the cluster expected is one of those with a non-zero weight, and the
+// upstream expected is that cluster's; without a cluster, the upstream must
+// be every non-zero one's (or it holds only for a share of the requests).
 func compare(e contract.Expect, p results.Prediction) []Mismatch {
 	var out []Mismatch
 	diff := func(field, want, got string) {
@@ -51,18 +55,19 @@ func compare(e contract.Expect, p results.Prediction) []Mismatch {
 		}
 	}
 	diff("route", e.Route, p.Route)
-	diff("cluster", e.Cluster, p.Cluster)
-	if u := e.Upstream; u != nil {
-		diff("upstream.host", u.Host, p.UpstreamHost)
-		if u.Port != 0 {
-			diff("upstream.port", strconv.Itoa(u.Port), strconv.Itoa(p.UpstreamPort))
-		}
-		if t := u.TLS; t != nil {
-			diff("upstream.tls.mode", t.Mode, p.TLSMode)
-			if t.Mode == "" && t.SNI != "" && p.TLSMode == contract.TLSDisable {
-				out = append(out, Mismatch{Field: "upstream.tls.mode", Expected: "TLS origination (sni " + t.SNI + ")", Observed: p.TLSMode})
+	diff("location", e.Location, p.Location)
+	targets := []results.Prediction{p}
+	if len(p.Weighted) > 0 {
+		targets = weightedTargets(e, p, &out)
+	} else {
+		diff("cluster", e.Cluster, p.Cluster)
+	}
+	for _, t := range targets {
+		for _, m := range compareUpstream(e, t) {
+			if len(targets) > 1 {
+				m.Field += " (cluster " + t.Cluster + ")"
 			}
-			diff("upstream.tls.sni", t.SNI, p.SNI)
+			out = append(out, m)
 		}
 	}
 	if e.Timeout != nil {
@@ -80,6 +85,57 @@ func compare(e contract.Expect, p results.Prediction) []Mismatch {
 			diff("retries.perTryTimeout", r.PerTryTimeout.String(), results.DurationOrNone(got.PerTryTimeout))
 		}
 		diff("retries.retryOn", r.RetryOn, got.RetryOn)
+	}
+	return out
+}
+
+// weightedTargets are the clusters of a weighted route the upstream
+// expectation is judged on: the expected cluster, when it has a non-zero
+// weight (else a mismatch), or every cluster with one.
+func weightedTargets(e contract.Expect, p results.Prediction, out *[]Mismatch) []results.Prediction {
+	var live []results.Prediction
+	var names []string
+	for _, w := range p.Weighted {
+		if w.Weight == 0 {
+			continue
+		}
+		t := p
+		t.Cluster, t.UpstreamHost, t.UpstreamPort, t.TLSMode, t.SNI = w.Cluster, w.UpstreamHost, w.UpstreamPort, w.TLSMode, w.SNI
+		if e.Cluster == w.Cluster {
+			return []results.Prediction{t}
+		}
+		live, names = append(live, t), append(names, w.String())
+	}
+	if e.Cluster != "" {
+		*out = append(*out, Mismatch{Field: "cluster", Expected: e.Cluster, Observed: "weighted " + strings.Join(names, ", "),
+			Why: "on a weighted route the cluster must be one with a non-zero weight"})
+		return nil
+	}
+	return live
+}
+
+// compareUpstream lists the upstream fields of e that p differs from.
+func compareUpstream(e contract.Expect, p results.Prediction) []Mismatch {
+	u := e.Upstream
+	if u == nil {
+		return nil
+	}
+	var out []Mismatch
+	diff := func(field, want, got string) {
+		if want != "" && want != got {
+			out = append(out, Mismatch{Field: field, Expected: want, Observed: results.OrNone(got)})
+		}
+	}
+	diff("upstream.host", u.Host, p.UpstreamHost)
+	if u.Port != 0 {
+		diff("upstream.port", strconv.Itoa(u.Port), strconv.Itoa(p.UpstreamPort))
+	}
+	if t := u.TLS; t != nil {
+		diff("upstream.tls.mode", t.Mode, p.TLSMode)
+		if t.Mode == "" && t.SNI != "" && p.TLSMode == contract.TLSDisable {
+			out = append(out, Mismatch{Field: "upstream.tls.mode", Expected: "TLS origination (sni " + t.SNI + ")", Observed: p.TLSMode})
+		}
+		diff("upstream.tls.sni", t.SNI, p.SNI)
 	}
 	return out
 }

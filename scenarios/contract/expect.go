@@ -16,11 +16,17 @@ type Expect struct {
 	// gateway, its answer relayed by the sidecar) or "upstream" (the host).
 	From string `yaml:"from" json:"from,omitempty"`
 	// Route is "passthrough" (PassthroughCluster), "mesh" (a mesh route),
-	// "blackhole" (BlackHoleCluster: the sidecar drops the connection) or
+	// "blackhole" (BlackHoleCluster: the sidecar drops the connection),
 	// "direct" (a route the sidecar answers itself: Envoy's direct_response,
-	// such as REGISTRY_ONLY's block_all 502).
-	Route    string    `yaml:"route" json:"route,omitempty"`
-	Cluster  string    `yaml:"cluster" json:"cluster,omitempty"`
+	// such as REGISTRY_ONLY's block_all 502), "redirect" (a route the sidecar
+	// answers with a redirect) or "notfound" (no route of the host's virtual
+	// host matches: the sidecar answers 404 itself, Envoy's NR).
+	Route string `yaml:"route" json:"route,omitempty"`
+	// Cluster is the route's cluster; on a weighted route, one of its
+	// clusters with a non-zero weight (then upstream is that cluster's).
+	Cluster string `yaml:"cluster" json:"cluster,omitempty"`
+	// Location is a redirect's Location header.
+	Location string    `yaml:"location" json:"location,omitempty"`
 	Upstream *Upstream `yaml:"upstream" json:"upstream,omitempty"`
 	Timeout  *Duration `yaml:"timeout" json:"timeout,omitempty"`
 	Retries  *Retries  `yaml:"retries" json:"retries,omitempty"`
@@ -75,6 +81,8 @@ const (
 	RouteMesh        = "mesh"
 	RouteBlackhole   = "blackhole"
 	RouteDirect      = "direct"
+	RouteRedirect    = "redirect"
+	RouteNotFound    = "notfound"
 	TLSSimple        = "SIMPLE"
 	TLSMutual        = "MUTUAL"
 	TLSIstioMutual   = "ISTIO_MUTUAL"

@@ -14,8 +14,11 @@ func (e *Expect) Validate(field string) error {
 	if err := oneOf(field+".from", e.From, FromEnvoy, FromGateway, FromUpstream); err != nil {
 		return err
 	}
-	if err := oneOf(field+".route", e.Route, RoutePassthrough, RouteMesh, RouteBlackhole, RouteDirect); err != nil {
+	if err := oneOf(field+".route", e.Route, RoutePassthrough, RouteMesh, RouteBlackhole, RouteDirect, RouteRedirect, RouteNotFound); err != nil {
 		return err
+	}
+	if e.Location != "" && e.Route != "" && e.Route != RouteRedirect {
+		return fmt.Errorf("%s.location with route %s: expected route redirect or none, only a redirect has a Location", field, e.Route)
 	}
 	if e.ExitCode != nil && (*e.ExitCode < 0 || *e.ExitCode > 255) {
 		return fmt.Errorf("%s.exitCode: %d: expected a curl exit code between 0 and 255", field, *e.ExitCode)
@@ -23,8 +26,8 @@ func (e *Expect) Validate(field string) error {
 	if e.WantsNoResponse() && (e.Status != 0 || e.From != "") {
 		return fmt.Errorf("%s: status/from with route blackhole or a non-zero exitCode: expected either an HTTP answer or none, not both", field)
 	}
-	if e.Route == RouteDirect && e.ExitCode != nil && *e.ExitCode != 0 {
-		return fmt.Errorf("%s.exitCode: %d with route direct: expected 0 or none, the sidecar answers itself", field, *e.ExitCode)
+	if answersItself := e.Route == RouteDirect || e.Route == RouteRedirect || e.Route == RouteNotFound; answersItself && e.ExitCode != nil && *e.ExitCode != 0 {
+		return fmt.Errorf("%s.exitCode: %d with route %s: expected 0 or none, the sidecar answers itself", field, *e.ExitCode, e.Route)
 	}
 	if e.Route == RouteBlackhole && e.ExitCode != nil && *e.ExitCode == 0 {
 		return fmt.Errorf("%s.exitCode: 0 with route blackhole: expected a non-zero curl exit code, the sidecar drops the connection", field)

@@ -1,0 +1,90 @@
+package offline
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"istio-egress-conformance/harness/judge"
+	"istio-egress-conformance/harness/offline"
+	"istio-egress-conformance/harness/results"
+	"istio-egress-conformance/scenarios"
+	"istio-egress-conformance/scenarios/contract"
+)
+
+// evaluatorOverSimulation are the checks of the catalog where Envoy's router
+// (harness/envoyroute) picks another cluster than Istio's simulation, which
+// matches routes on the path only (pilot/pkg/simulation/traffic.go
+// matchRoute), each with the Envoy rule that makes the router right.
+var evaluatorOverSimulation = map[string]string{
+	// RouteEntryImplBase::matchRoute checks the headers, :method among them:
+	// HEAD does not match the GET route, and no route is left (Envoy's 404).
+	"istio-ref-method-redirect/head-not-found": "config_impl.cc matchRoute: header matchers",
+	// weighted_clusters (route_components.proto, WeightedCluster): every
+	// cluster with a weight takes a share.
+	"istio-task-traffic-shifting/shifted-to-v1": "route_components.proto WeightedCluster",
+	"istio-task-traffic-shifting/shifted-to-v3": "route_components.proto WeightedCluster",
+}
+
+// TestEvaluatorAgreesWithIstiosSimulation compares, on every catalog check,
+// the virtual host and cluster Istio's simulation matches with the ones
+// Envoy's router (as harness/envoyroute follows it) picks. They differ only
+// where evaluatorOverSimulation says why.
+func TestEvaluatorAgreesWithIstiosSimulation(t *testing.T) {
+	differing := map[string]bool{}
+	for _, e := range scenarios.Builtin() {
+		require.NoError(t, e.Err)
+		s := e.Scenario
+		sim, err := offline.Simulate(s)
+		require.NoError(t, err)
+		istio, err := judge.SimulationRoutes(sim, s.Checks)
+		require.NoError(t, err)
+		ours, err := judge.FromSimulation(sim, s.Checks)
+		require.NoError(t, err)
+		for k, c := range s.Checks {
+			name := s.Name + "/" + c.Name
+			assert.Equal(t, istio[k].VirtualHost, ours[k].VirtualHost, "%s: virtual host", name)
+			if ours[k].Cluster != istio[k].Cluster {
+				differing[name] = true
+				_, explained := evaluatorOverSimulation[name]
+				assert.True(t, explained, "%s: Envoy's router picks cluster %q, Istio's simulation %q, and nothing says why", name, ours[k].Cluster, istio[k].Cluster)
+			}
+		}
+	}
+	for name := range evaluatorOverSimulation {
+		assert.True(t, differing[name], "%s: listed as differing, but agrees", name)
+	}
+}
+
+// TestRoutePredictionsFollowEnvoy are the catalog's new shapes as Envoy
+// acts on them; each fails when its rule in harness/envoyroute is reverted.
+func TestRoutePredictionsFollowEnvoy(t *testing.T) {
+	predict := func(id string) map[string]results.Prediction {
+		s, err := scenarios.BuiltinNamed(id)
+		require.NoError(t, err)
+		ps, err := offline.Predict(s)
+		require.NoError(t, err)
+		out := map[string]results.Prediction{}
+		for k, c := range s.Checks {
+			out[c.Name] = ps[k]
+		}
+		return out
+	}
+	fault := predict("istio-task-fault-injection-abort")
+	assert.Equal(t, &results.PredictedFault{AbortStatus: 500, AbortPercent: 100}, fault["jason-aborted"].Fault, "the header match takes jason's request to the fault's route")
+	assert.Nil(t, fault["others-reach-the-host"].Fault, "another user's request goes to the second route")
+
+	timeouts := predict("istio-task-request-timeouts")
+	assert.Equal(t, "3s", timeouts["delay-times-out"].Timeout.String())
+	assert.Equal(t, "10s", timeouts["headers-own-timeout"].Timeout.String(), "the second unnamed route, not the first")
+
+	shift := predict("istio-task-traffic-shifting")["shifted-to-v1"]
+	assert.Equal(t, []string{"outbound|80|v1|httpbin.org 50/100", "outbound|80|v3|httpbin.org 50/100"}, []string{shift.Weighted[0].String(), shift.Weighted[1].String()})
+	assert.Equal(t, "httpbin.org", shift.Weighted[1].UpstreamHost)
+
+	ref := predict("istio-ref-method-redirect")
+	assert.Equal(t, [3]any{contract.RouteRedirect, 302, "http://httpbin.org/new?x=1"}, [3]any{ref["old-redirected"].Route, ref["old-redirected"].DirectStatus, ref["old-redirected"].Location})
+	assert.Equal(t, [2]any{contract.RouteNotFound, 404}, [2]any{ref["head-not-found"].Route, ref["head-not-found"].DirectStatus}, "HEAD is not GET")
+	assert.Equal(t, contract.RouteMesh, ref["get-reaches-the-host"].Route)
+}
