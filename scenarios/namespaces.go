@@ -84,7 +84,7 @@ func (s Scenario) WithNamespaceSuffix(suffix string) (Scenario, error) {
 	// URLs, expected clusters and upstream hosts follow their namespace.
 	out.Checks = make([]Check, len(s.Checks))
 	for i, c := range s.Checks {
-		out.Checks[i] = c.withRenamedHosts(rename)
+		out.Checks[i] = withRenamedHosts(c, rename)
 	}
 	out.Resolved = make([]fixture.File, len(s.Resolved))
 	for i, f := range s.Resolved {
@@ -103,7 +103,7 @@ func isNamespace(o fixture.Object) bool {
 }
 
 // withRenamedHosts is the check with in-cluster host names renamed (fixture.RenameHost).
-func (c Check) withRenamedHosts(rename map[string]string) Check {
+func withRenamedHosts(c Check, rename map[string]string) Check {
 	if u, err := url.Parse(c.URL); err == nil {
 		if host := fixture.RenameHost(u.Hostname(), rename); host != u.Hostname() {
 			if p := u.Port(); p != "" {

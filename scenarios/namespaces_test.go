@@ -104,7 +104,7 @@ func TestWithNamespaceSuffixRenamesTheHostsChecksMean(t *testing.T) {
 	assert.Equal(t, "http://my-httpbin.istio-doc-egress-k8s-externalname-se.svc.cluster.local/headers", alias.Checks[0].URL, "the original is not modified")
 
 	c := Check{URL: "http://a.team:8080/x", Expect: contract.Expect{Cluster: "outbound|80||a.team.svc.cluster.local", Upstream: &contract.Upstream{Host: "a.team.svc"}}}
-	got := c.withRenamedHosts(map[string]string{"team": "team-x1"})
+	got := withRenamedHosts(c, map[string]string{"team": "team-x1"})
 	assert.Equal(t, "http://a.team-x1:8080/x", got.URL)
 	assert.Equal(t, "outbound|80||a.team-x1.svc.cluster.local", got.Expect.Cluster)
 	assert.Equal(t, "a.team-x1.svc", got.Expect.Upstream.Host)

@@ -4,7 +4,6 @@ package scenarios
 
 import (
 	"strings"
-	"time"
 
 	"istio-egress-conformance/harness/fixture"
 	"istio-egress-conformance/scenarios/contract"
@@ -89,44 +88,7 @@ func (c Client) ServiceAccountName() string {
 	return c.ServiceAccount
 }
 
-// Check is one request and what it must meet.
-type Check struct {
-	Name string `yaml:"name"`
-	URL  string `yaml:"url"`
-	// Method is the request's HTTP method: HEAD (curl -I) by default.
-	Method string `yaml:"method"`
-	// Headers are request headers curl sends (-H name: value).
-	Headers map[string]string `yaml:"headers"`
-	// HostDelay is how long the external host takes to answer this request
-	// (httpbin.org/delay/5: 5s); unset means within contract.DefaultHostDelay.
-	// A sidecar-made 504 needs a timeout that fires before it.
-	HostDelay *contract.Duration `yaml:"hostDelay"`
-	Expect    contract.Expect    `yaml:"expect"`
-}
-
-// DefaultMethod is the method of a check that names none: curl -I's.
-const DefaultMethod = "HEAD"
-
-// RequestMethod is the check's method, or DefaultMethod.
-func (c Check) RequestMethod() string {
-	if c.Method == "" {
-		return DefaultMethod
-	}
-	return c.Method
-}
-
-// AnswerDelay is how long the host takes to answer: HostDelay, or the default.
-func (c Check) AnswerDelay() time.Duration {
-	if d := c.DeclaredHostDelay(); d > 0 {
-		return d
-	}
-	return contract.DefaultHostDelay
-}
-
-// DeclaredHostDelay is the check's hostDelay; zero when it sets none.
-func (c Check) DeclaredHostDelay() time.Duration {
-	if c.HostDelay == nil {
-		return 0
-	}
-	return c.HostDelay.Duration
-}
+// Check is one request and what it must meet: the contract's (a type of
+// package contract, so that the verdict rules read checks without the
+// fixture loader and its Istio validation).
+type Check = contract.Check

@@ -3,18 +3,12 @@ package scenarios
 import (
 	"errors"
 	"fmt"
-	"maps"
-	"net/url"
-	"regexp"
-	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"istio-egress-conformance/scenarios/contract"
 )
-
-var namePattern = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 
 // Validate checks every rule of the v1alpha1 contract that does not need the
 // fixture files; the first broken rule is returned, naming its field.
@@ -48,7 +42,7 @@ func (s *Scenario) Validate() error {
 	seen := map[string]bool{}
 	for i, c := range s.Checks {
 		field := fmt.Sprintf("checks[%d]", i)
-		if err := c.validate(field); err != nil {
+		if err := c.Validate(field); err != nil {
 			return err
 		}
 		if seen[c.Name] {
@@ -79,40 +73,8 @@ func (s *Scenario) validateGateway() error {
 	return nil
 }
 
-// tokenPattern is an HTTP token (RFC 9110 section 5.6.2): a method or a
-// header name.
-var tokenPattern = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-
 func checkName(field, name string) error {
-	if !namePattern.MatchString(name) {
-		return fmt.Errorf("%s: %q: expected lowercase letters, digits and dashes, starting and ending with a letter or digit", field, name)
-	}
-	return nil
-}
-
-func (c *Check) validate(field string) error {
-	if err := checkName(field+".name", c.Name); err != nil {
-		return err
-	}
-	u, err := url.Parse(c.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
-		return fmt.Errorf("%s.url: %q: expected an absolute http:// or https:// URL with a host", field, c.URL)
-	}
-	if c.Method != "" && !tokenPattern.MatchString(c.Method) {
-		return fmt.Errorf("%s.method: %q: expected an HTTP method (a token such as GET, HEAD, POST; HEAD by default)", field, c.Method)
-	}
-	for _, name := range slices.Sorted(maps.Keys(c.Headers)) {
-		value := c.Headers[name]
-		switch {
-		case !tokenPattern.MatchString(name):
-			return fmt.Errorf("%s.headers: %q: expected an HTTP header name (a token)", field, name)
-		case strings.EqualFold(name, "host"):
-			return fmt.Errorf("%s.headers: %q: the Host is the URL's; expected another header", field, name)
-		case strings.ContainsAny(value, "\r\n\x00"):
-			return fmt.Errorf("%s.headers.%s: expected a value on one line, without NUL", field, name)
-		}
-	}
-	return c.Expect.Validate(field + ".expect")
+	return contract.CheckName(field, name)
 }
 
 func (c Client) validate() error {

@@ -103,11 +103,11 @@ func (ev evidence) of(k int) verdict.Evidence {
 func judgeScenario(t *testing.T, s scenarios.Scenario, ev evidence, took time.Duration) {
 	perCheck := took / time.Duration(max(len(s.Checks), 1))
 	for k, check := range s.Checks {
-		recorder.RunCheck(t, check.Name, verdict.Entry(s, check), func(c *verdict.Check) {
+		recorder.RunCheck(t, check.Name, verdict.Entry(s.Name, check), func(c *verdict.Check) {
 			if ev.err == nil {
 				c.T().Logf("%s %s: %s", s.Name, check.URL, ev.out.Predictions[k])
 			}
-			c.Judge(verdict.Of(s, check, ev.of(k), perCheck))
+			c.Judge(verdict.Of(s.Name, check, ev.of(k), perCheck))
 		})
 	}
 	for _, sds := range ev.out.SDS {

@@ -37,12 +37,12 @@ func TestADisagreementFailsTheReport(t *testing.T) {
 	s := ev.out.Scenario
 	rec := verdict.NewRecorder(results.TierControlPlane, nil)
 	for k, c := range s.Checks {
-		agreeing := verdict.Of(s, c, ev.of(k), 0)
+		agreeing := verdict.Of(s.Name, c, ev.of(k), 0)
 		require.True(t, agreeing.Passed, "%v", agreeing.Failures)
 		if c.Name == "http-origination-timeout" {
 			ev.offline[k].Timeout += time.Second
 		}
-		rec.Record(verdict.Of(s, c, ev.of(k), 0))
+		rec.Record(verdict.Of(s.Name, c, ev.of(k), 0))
 	}
 
 	artifacts := t.TempDir()

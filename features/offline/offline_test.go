@@ -56,13 +56,13 @@ func TestScenarios(t *testing.T) {
 			// One translation serves every check of the scenario: each is charged its share.
 			perCheck := time.Since(start) / time.Duration(len(s.Checks))
 			for i, check := range s.Checks {
-				recorder.RunCheck(t, check.Name, verdict.Entry(s, check), func(c *verdict.Check) {
+				recorder.RunCheck(t, check.Name, verdict.Entry(s.Name, check), func(c *verdict.Check) {
 					if err != nil {
 						c.Fatal(fmt.Sprintf("scenario %s: Istio's translation: %v", s.Name, err))
 					}
 					p := predictions[i]
 					c.T().Logf("%s %s: %s", s.Name, check.URL, p)
-					c.Judge(verdict.Of(s, check, verdict.Evidence{Judged: &verdict.Source{Name: "the offline translation", Prediction: p}}, perCheck))
+					c.Judge(verdict.Of(s.Name, check, verdict.Evidence{Judged: &verdict.Source{Name: "the offline translation", Prediction: p}}, perCheck))
 				})
 			}
 		})

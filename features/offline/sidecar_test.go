@@ -208,7 +208,7 @@ func failures(s scenarios.Scenario, ev verdict.SidecarEvidence, check string) []
 			continue
 		}
 		var out []string
-		for _, f := range verdict.Of(s, c, ev.Evidence(k, c, nil), 0).Failures {
+		for _, f := range verdict.Of(s.Name, c, ev.Evidence(k, c, nil), 0).Failures {
 			out = append(out, strings.TrimPrefix(f, fmt.Sprintf("scenario %s, check %s: ", s.Name, c.Name)))
 		}
 		return out

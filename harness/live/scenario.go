@@ -60,7 +60,7 @@ func (r *Run) Feature(e scenarios.Entry) features.Feature {
 			line := fmt.Sprintf("scenario %s: setup: %v", s.Name, err)
 			t.Error(line)
 			for _, c := range s.Checks { // e2e-framework runs no assessment after a fatal Setup
-				r.recorder.Record(failed(verdict.Entry(s, c), line))
+				r.recorder.Record(failed(verdict.Entry(s.Name, c), line))
 			}
 			// e2e-framework skips a feature's Teardown after a fatal Setup: clean up here.
 			r.finishScenario(ctx, t, cfg, s)
@@ -70,7 +70,7 @@ func (r *Run) Feature(e scenarios.Entry) features.Feature {
 	})
 	for k, c := range s.Checks {
 		b = b.Assess(c.Name, func(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
-			r.recorder.Check(t, verdict.Entry(s, c), func(check *verdict.Check) { r.assess(ctx, check, cfg, s, k) })
+			r.recorder.Check(t, verdict.Entry(s.Name, c), func(check *verdict.Check) { r.assess(ctx, check, cfg, s, k) })
 			return ctx
 		})
 	}
@@ -91,7 +91,7 @@ func failed(entry results.CheckResult, line string) results.CheckResult {
 func (r *Run) skipScenario(t *testing.T, s scenarios.Scenario, why string) {
 	line := fmt.Sprintf("scenario %s skipped: %s", s.Name, why)
 	for _, c := range s.Checks {
-		r.recorder.Skipped(verdict.Entry(s, c), line)
+		r.recorder.Skipped(verdict.Entry(s.Name, c), line)
 	}
 	t.Skip(line)
 }
@@ -253,7 +253,7 @@ func (r *Run) assess(ctx context.Context, check *verdict.Check, cfg *envconf.Con
 		outcome.Reason = err.Error() // the check panicked
 	}
 	ev := r.evidenceFor(s.Name)
-	v := verdict.Of(s, c, ev.Evidence(k, c, &results.LiveObservation{Last: obs.Answer(last), Convergence: outcome}), outcome.Elapsed)
+	v := verdict.Of(s.Name, c, ev.Evidence(k, c, &results.LiveObservation{Last: obs.Answer(last), Convergence: outcome}), outcome.Elapsed)
 	v.Prediction, v.Sidecar = ev.Predictions(k)
 	check.Judge(v)
 }

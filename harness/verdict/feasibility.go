@@ -7,7 +7,6 @@ import (
 
 	"istio-egress-conformance/harness/curl"
 	"istio-egress-conformance/harness/results"
-	"istio-egress-conformance/scenarios"
 	"istio-egress-conformance/scenarios/contract"
 )
 
@@ -19,34 +18,14 @@ const MinTimeoutFor200 = 10 * time.Millisecond
 
 // feasibility fails status, from and exitCode expectations that cannot hold
 // under the predicted mechanism, whatever the live host does.
-func feasibility(c scenarios.Check, p results.Prediction) []Mismatch {
+func feasibility(c contract.Check, p results.Prediction) []Mismatch {
 	e := c.Expect
 	var out []Mismatch
 	infeasible := func(field, want, why string) {
 		out = append(out, Mismatch{Field: field, Expected: want, Observed: describe(p), Why: why})
 	}
-	switch p.Route {
-	case contract.RouteMesh, contract.RoutePassthrough:
-	case contract.RouteDirect:
-		return append(out, directFeasibility(e, p.DirectStatus, describe(p), fmt.Sprintf("the sidecar answers this request itself with %d (direct_response)", p.DirectStatus))...)
-	case contract.RouteRedirect:
-		// Envoy's router answers a redirect route itself (route_components.proto, RedirectAction).
-		return append(out, directFeasibility(e, p.DirectStatus, describe(p), fmt.Sprintf("the sidecar answers this request itself with a %d redirect to %s", p.DirectStatus, p.Location))...)
-	case contract.RouteNotFound:
-		// Envoy's router answers a request no route matches with a 404 of its
-		// own (source/common/router/router.cc: route_not_found, response flag NR).
-		return append(out, directFeasibility(e, p.DirectStatus, describe(p), fmt.Sprintf("no route of virtual host %s matches the request: the sidecar answers %d itself (Envoy's NR)", p.VirtualHost, p.DirectStatus))...)
-	case contract.RouteBlackhole:
-		if e.Status != 0 || e.From != "" || e.ExitCode != nil && *e.ExitCode == 0 {
-			infeasible("status", "an HTTP answer", "the sidecar sends the connection to the BlackHoleCluster and closes it, so no HTTP answer comes back")
-		}
-		return out
-	default:
-		if e.Route == "" {
-			// A check that does not assert the route still needs the request to go somewhere.
-			infeasible("route", "a mesh, passthrough or direct route", "the request matches no route, so no expectation can hold")
-		}
-		return out
+	if self, done := routeFeasibility(e, p); done {
+		return self
 	}
 	if e.From == contract.FromEnvoy && p.Route == contract.RoutePassthrough {
 		infeasible("from", "envoy", "the sidecar only proxies TCP on a passthrough route and never answers itself")
@@ -86,12 +65,44 @@ func feasibility(c scenarios.Check, p results.Prediction) []Mismatch {
 	return out
 }
 
+// routeFeasibility judges the routes on which the sidecar answers itself or
+// gives no answer; done says the route is one of those, and the mesh and
+// passthrough rules do not apply.
+func routeFeasibility(e contract.Expect, p results.Prediction) (out []Mismatch, done bool) {
+	infeasible := func(field, want, why string) {
+		out = append(out, Mismatch{Field: field, Expected: want, Observed: describe(p), Why: why})
+	}
+	switch p.Route {
+	case contract.RouteMesh, contract.RoutePassthrough:
+		return nil, false
+	case contract.RouteDirect:
+		return directFeasibility(e, p.DirectStatus, describe(p), fmt.Sprintf("the sidecar answers this request itself with %d (direct_response)", p.DirectStatus)), true
+	case contract.RouteRedirect:
+		// Envoy's router answers a redirect route itself (route_components.proto, RedirectAction).
+		return directFeasibility(e, p.DirectStatus, describe(p), fmt.Sprintf("the sidecar answers this request itself with a %d redirect to %s", p.DirectStatus, p.Location)), true
+	case contract.RouteNotFound:
+		// Envoy's router answers a request no route matches with a 404 of its
+		// own (source/common/router/router.cc: route_not_found, response flag NR).
+		return directFeasibility(e, p.DirectStatus, describe(p), fmt.Sprintf("no route of virtual host %s matches the request: the sidecar answers %d itself (Envoy's NR)", p.VirtualHost, p.DirectStatus)), true
+	case contract.RouteBlackhole:
+		if e.Status != 0 || e.From != "" || e.ExitCode != nil && *e.ExitCode == 0 {
+			infeasible("status", "an HTTP answer", "the sidecar sends the connection to the BlackHoleCluster and closes it, so no HTTP answer comes back")
+		}
+		return out, true
+	}
+	if e.Route == "" {
+		// A check that does not assert the route still needs the request to go somewhere.
+		infeasible("route", "a mesh, passthrough or direct route", "the request matches no route, so no expectation can hold")
+	}
+	return out, true
+}
+
 // gatewayFeasibility judges from: gateway, an answer the egress gateway made
 // and the client's sidecar relayed: the request must reach the gateway, the
 // gateway must route it over HTTP (on a passthrough route it only proxies
 // TCP), and a 504 needs a gateway timeout that fires before the host answers
 // and not after the sidecar's own (whose 504 would be the sidecar's).
-func gatewayFeasibility(c scenarios.Check, p results.Prediction) []Mismatch {
+func gatewayFeasibility(c contract.Check, p results.Prediction) []Mismatch {
 	g := p.Gateway
 	infeasible := func(why string) []Mismatch {
 		return []Mismatch{{Field: "from", Expected: contract.FromGateway, Observed: describe(p), Why: why}}
@@ -132,7 +143,7 @@ func firstTimeout(p results.Prediction) (time.Duration, string) {
 	return fires, which
 }
 
-func hostDelayText(c scenarios.Check) string {
+func hostDelayText(c contract.Check) string {
 	if c.HostDelay == nil {
 		return fmt.Sprintf("assumed within %s: set the check's hostDelay if the host is slower", contract.DefaultHostDelay)
 	}
@@ -164,7 +175,7 @@ func directFeasibility(e contract.Expect, status int, observed, why string) []Mi
 // but curl gives up on one as long as its --max-time. A fault on only a
 // share of the requests makes any status or from expectation true only some
 // of the time: it is judged infeasible rather than left to flake.
-func faultFeasibility(c scenarios.Check, p results.Prediction, f results.PredictedFault) (out []Mismatch, decided bool) {
+func faultFeasibility(c contract.Check, p results.Prediction, f results.PredictedFault) (out []Mismatch, decided bool) {
 	e := c.Expect
 	asserted := e.Status != 0 || e.From != ""
 	infeasible := func(why string) {

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"istio-egress-conformance/harness/results"
-	"istio-egress-conformance/scenarios"
+	"istio-egress-conformance/scenarios/contract"
 )
 
 // Source is one account of what a proxy's config does with a check's
@@ -35,11 +35,11 @@ type Evidence struct {
 // Of is the verdict of one check: every expectation against the judged
 // prediction, every other source's agreement with it, the live observation
 // and the problems, each failure one line naming the scenario and the check.
-func Of(s scenarios.Scenario, c scenarios.Check, ev Evidence, d time.Duration) results.CheckResult {
-	res := Entry(s, c)
+func Of(scenario string, c contract.Check, ev Evidence, d time.Duration) results.CheckResult {
+	res := Entry(scenario, c)
 	res.Duration, res.Live = d, ev.Live
 	fail := func(line string) {
-		res.Failures = append(res.Failures, fmt.Sprintf("scenario %s, check %s: %s", s.Name, c.Name, line))
+		res.Failures = append(res.Failures, fmt.Sprintf("scenario %s, check %s: %s", scenario, c.Name, line))
 	}
 	if j := ev.Judged; j != nil {
 		res.Prediction = &j.Prediction
@@ -84,6 +84,6 @@ func disagreements(j, a Source) []string {
 }
 
 // Entry is the report entry of a check before any verdict: what it asks.
-func Entry(s scenarios.Scenario, c scenarios.Check) results.CheckResult {
-	return results.CheckResult{Scenario: s.Name, Check: c.Name, URL: c.URL, Expect: c.Expect, HostDelay: c.DeclaredHostDelay()}
+func Entry(scenario string, c contract.Check) results.CheckResult {
+	return results.CheckResult{Scenario: scenario, Check: c.Name, URL: c.URL, Expect: c.Expect, HostDelay: c.DeclaredHostDelay()}
 }

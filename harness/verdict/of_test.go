@@ -8,14 +8,13 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"istio-egress-conformance/harness/results"
-	"istio-egress-conformance/scenarios"
 	"istio-egress-conformance/scenarios/contract"
 )
 
-func seedCheck() (scenarios.Scenario, scenarios.Check) {
-	c := scenarios.Check{Name: "http-origination-timeout", URL: "http://www.tetrate.io",
+func seedCheck() (string, contract.Check) {
+	c := contract.Check{Name: "http-origination-timeout", URL: "http://www.tetrate.io",
 		Expect: contract.Expect{Status: 504, From: contract.FromEnvoy, Route: contract.RouteMesh}}
-	return scenarios.Scenario{Name: "seed", Checks: []scenarios.Check{c}}, c
+	return "seed", c
 }
 
 // TestOfNamesADisagreeingSource: two sources of one tier that predict

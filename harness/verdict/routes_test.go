@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"istio-egress-conformance/harness/results"
-	"istio-egress-conformance/scenarios"
 	"istio-egress-conformance/scenarios/contract"
 )
 
@@ -25,7 +24,7 @@ func fields(m []Mismatch) []string {
 func TestAnswersTheSidecarMakes(t *testing.T) {
 	redirect := results.Prediction{Route: contract.RouteRedirect, DirectStatus: 302, Location: "http://httpbin.org/new"}
 	notFound := results.Prediction{Route: contract.RouteNotFound, DirectStatus: 404, VirtualHost: "httpbin.org:80"}
-	check := func(e contract.Expect) scenarios.Check { return scenarios.Check{Expect: e} }
+	check := func(e contract.Expect) contract.Check { return contract.Check{Expect: e} }
 	assert.Empty(t, Verify(check(contract.Expect{Status: 302, From: contract.FromEnvoy, Route: contract.RouteRedirect, Location: "http://httpbin.org/new"}), redirect))
 	assert.Equal(t, []string{"location", "status", "from"}, fields(Verify(check(contract.Expect{Status: 301, From: contract.FromUpstream, Location: "http://httpbin.org/"}), redirect)))
 	assert.Empty(t, Verify(check(contract.Expect{Status: 404, From: contract.FromEnvoy, Route: contract.RouteNotFound}), notFound))
@@ -45,7 +44,7 @@ func TestFaults(t *testing.T) {
 	}
 	abortAll := results.PredictedFault{AbortStatus: 500, AbortPercent: 100}
 	abortHalf := results.PredictedFault{AbortStatus: 500, AbortPercent: 50}
-	check := func(e contract.Expect) scenarios.Check { return scenarios.Check{Expect: e} }
+	check := func(e contract.Expect) contract.Check { return contract.Check{Expect: e} }
 	assert.Empty(t, Verify(check(contract.Expect{Status: 500, From: contract.FromEnvoy}), withFault(abortAll, time.Millisecond)), "the abort comes before the 1ms timeout could fire")
 	assert.Equal(t, []string{"status"}, fields(Verify(check(contract.Expect{Status: 200}), withFault(abortAll, 0))))
 	assert.Empty(t, Verify(check(contract.Expect{Route: contract.RouteMesh}), withFault(abortHalf, 0)), "the route's config holds either way")
@@ -71,12 +70,12 @@ func TestWeightedClusters(t *testing.T) {
 		{Cluster: "outbound|443||httpbin.org", Weight: 50, Total: 100, UpstreamHost: "httpbin.org", UpstreamPort: 443, TLSMode: contract.TLSSimple},
 		{Cluster: "outbound|80|v0|httpbin.org", Weight: 0, Total: 100},
 	}
-	check := func(cluster string, port int) scenarios.Check {
+	check := func(cluster string, port int) contract.Check {
 		e := contract.Expect{Cluster: cluster}
 		if port != 0 {
 			e.Upstream = &contract.Upstream{Port: port}
 		}
-		return scenarios.Check{Expect: e}
+		return contract.Check{Expect: e}
 	}
 	assert.Empty(t, Verify(check("outbound|443||httpbin.org", 443), p), "not the heaviest, but one with a weight: its upstream")
 	assert.Equal(t, []string{"upstream.port"}, fields(Verify(check("outbound|443||httpbin.org", 80), p)))

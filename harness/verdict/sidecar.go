@@ -2,7 +2,7 @@ package verdict
 
 import (
 	"istio-egress-conformance/harness/results"
-	"istio-egress-conformance/scenarios"
+	"istio-egress-conformance/scenarios/contract"
 )
 
 // SidecarEvidence is what the live tier learns of a scenario's client sidecar
@@ -34,7 +34,7 @@ func (ev SidecarEvidence) Predictions(k int) (offline, sidecar *results.Predicti
 // the client sidecar's own config (a user's scenarios may run live only),
 // which must agree with the offline prediction; what is pending; and live,
 // what curl observed. A sidecar never read is one problem for every check.
-func (ev SidecarEvidence) Evidence(k int, c scenarios.Check, live *results.LiveObservation) Evidence {
+func (ev SidecarEvidence) Evidence(k int, c contract.Check, live *results.LiveObservation) Evidence {
 	e := Evidence{Live: live, Problems: ev.Pending[c.Name]}
 	offline, sidecar := ev.Predictions(k)
 	switch {

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"istio-egress-conformance/harness/results"
-	"istio-egress-conformance/scenarios"
 	"istio-egress-conformance/scenarios/contract"
 )
 
@@ -28,7 +27,7 @@ func (m Mismatch) String() string {
 }
 
 // Verify compares every expectation of the check present with the prediction.
-func Verify(c scenarios.Check, p results.Prediction) []Mismatch {
+func Verify(c contract.Check, p results.Prediction) []Mismatch {
 	out := compare(c.Expect, p)
 	if g := c.Expect.Gateway; g != nil {
 		if p.Gateway == nil {

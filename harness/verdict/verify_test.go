@@ -7,7 +7,6 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"istio-egress-conformance/harness/results"
-	"istio-egress-conformance/scenarios"
 	"istio-egress-conformance/scenarios/contract"
 )
 
@@ -77,22 +76,22 @@ func TestFeasibilityBounds(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			m := Verify(scenarios.Check{Expect: tc.expect, HostDelay: tc.hostDelay}, tc.prediction)
+			m := Verify(contract.Check{Expect: tc.expect, HostDelay: tc.hostDelay}, tc.prediction)
 			assert.Equal(t, tc.infeasible, len(m) > 0, "%v", m)
 		})
 	}
 }
 
 func TestVerifyAbsentFieldsAreNotAsserted(t *testing.T) {
-	assert.Empty(t, Verify(scenarios.Check{}, meshRoute(time.Millisecond)))
+	assert.Empty(t, Verify(contract.Check{}, meshRoute(time.Millisecond)))
 	attempts := 0
-	m := Verify(scenarios.Check{Expect: contract.Expect{Retries: &contract.Retries{Attempts: &attempts}}}, meshRoute(0))
+	m := Verify(contract.Check{Expect: contract.Expect{Retries: &contract.Retries{Attempts: &attempts}}}, meshRoute(0))
 	assert.Empty(t, m, "zero attempts matches a route without a retry policy")
 }
 
 func TestMismatchMessage(t *testing.T) {
-	tls := func(t contract.UpstreamTLS) scenarios.Check {
-		return scenarios.Check{Expect: contract.Expect{Upstream: &contract.Upstream{TLS: &t}}}
+	tls := func(t contract.UpstreamTLS) contract.Check {
+		return contract.Check{Expect: contract.Expect{Upstream: &contract.Upstream{TLS: &t}}}
 	}
 	m := Verify(tls(contract.UpstreamTLS{Mode: contract.TLSSimple}), results.Prediction{Route: contract.RouteMesh, TLSMode: contract.TLSDisable})
 	if assert.Len(t, m, 1) {
@@ -104,7 +103,7 @@ func TestMismatchMessage(t *testing.T) {
 	m = Verify(tls(contract.UpstreamTLS{SNI: "edition.cnn.com"}), results.Prediction{Route: contract.RouteMesh, TLSMode: contract.TLSDisable})
 	assert.Equal(t, []string{"expect.upstream.tls.mode: expected TLS origination (sni edition.cnn.com), observed DISABLE",
 		"expect.upstream.tls.sni: expected edition.cnn.com, observed none"}, lines(m))
-	m = Verify(scenarios.Check{Expect: contract.Expect{Status: 504, From: contract.FromEnvoy}}, meshRoute(3*time.Second))
+	m = Verify(contract.Check{Expect: contract.Expect{Status: 504, From: contract.FromEnvoy}}, meshRoute(3*time.Second))
 	assert.Equal(t, []string{"expect.status: expected 504 from envoy, observed route mesh via cluster outbound|80||h, timeout 3s: " +
 		"the route timeout 3s is too long to fire before the host answers (assumed within 1s: set the check's hostDelay if the host is slower)"}, lines(m))
 }
@@ -151,7 +150,7 @@ func TestGatewayMadeAnswers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			m := Verify(scenarios.Check{Expect: tc.expect}, tc.prediction)
+			m := Verify(contract.Check{Expect: tc.expect}, tc.prediction)
 			if tc.why == "" {
 				assert.Empty(t, m)
 				return
@@ -166,7 +165,7 @@ func TestGatewayMadeAnswers(t *testing.T) {
 func TestGatewayHopExpectationsNameTheirField(t *testing.T) {
 	p := meshRoute(0)
 	p.Gateway = &results.Prediction{Route: contract.RouteMesh, Cluster: "outbound|80||www.tetrate.io", TLSMode: contract.TLSDisable}
-	check := scenarios.Check{Expect: contract.Expect{Gateway: &contract.Expect{Cluster: "outbound|443||www.tetrate.io", Upstream: &contract.Upstream{TLS: &contract.UpstreamTLS{Mode: contract.TLSSimple}}}}}
+	check := contract.Check{Expect: contract.Expect{Gateway: &contract.Expect{Cluster: "outbound|443||www.tetrate.io", Upstream: &contract.Upstream{TLS: &contract.UpstreamTLS{Mode: contract.TLSSimple}}}}}
 	assert.Equal(t, []string{"expect.gateway.cluster: expected outbound|443||www.tetrate.io, observed outbound|80||www.tetrate.io",
 		"expect.gateway.upstream.tls.mode: expected SIMPLE, observed DISABLE"}, lines(Verify(check, p)))
 	assert.Equal(t, []string{"expect.gateway: expected the request to reach the scenario's egress gateway, observed route mesh via cluster outbound|80||h, timeout none"},
