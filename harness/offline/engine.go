@@ -195,8 +195,12 @@ func kubernetesObjects(s scenarios.Scenario) (out []runtime.Object, err error) {
 	}
 	for _, o := range s.Objects() {
 		obj := o.Object
-		if fixture.IsGatewayAPI(obj.GetObjectKind().GroupVersionKind()) {
-			obj, err = fixture.ReadVersion(obj) // the fake client serves each object at the version it holds
+		if gvk := obj.GetObjectKind().GroupVersionKind(); fixture.IsGatewayAPI(gvk) || fixture.IsIstio(gvk) {
+			// The fake client serves each object at the version it holds; an
+			// API server serves it at every version its CRD lists, the one
+			// Istio's informers watch among them (a v1alpha3 ServiceEntry
+			// parent of an HTTPRoute is read at v1).
+			obj, err = fixture.ReadVersion(obj)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %v", o, err)
 			}
