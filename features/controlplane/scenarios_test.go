@@ -13,7 +13,6 @@ import (
 	"istio-egress-conformance/harness/controlplane"
 	"istio-egress-conformance/harness/egressgateway"
 	"istio-egress-conformance/harness/judge"
-	"istio-egress-conformance/harness/offline"
 	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/harness/verdict"
 	"istio-egress-conformance/scenarios"
@@ -63,14 +62,15 @@ type evidence struct {
 }
 
 // tierEvidence gathers the scenario's other sources: the offline translation
-// of the same (renamed) scenario, and the served config read back as the
-// live tier reads a sidecar's config dump.
+// of the same (renamed) scenario, which mesh.Judge made to await its config,
+// and the served config read back as the live tier reads a sidecar's config
+// dump.
 func tierEvidence(out controlplane.Outcome, err error) evidence {
 	ev := evidence{out: out, err: err}
 	if err != nil {
 		return ev
 	}
-	ev.offline, ev.offlineErr = offline.Predict(out.Scenario)
+	ev.offline, ev.offlineErr = out.Offline, out.OfflineErr
 	sim, err := judge.FromConfigDump(out.ConfigDump)
 	if err == nil {
 		ev.dump, err = judge.FromSimulation(sim, out.Scenario.Checks)

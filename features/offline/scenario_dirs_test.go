@@ -98,12 +98,13 @@ func TestScenarioDirHoldingPasses(t *testing.T) {
 	assert.Contains(t, out, "--- PASS: TestScenarios/seed-copy/http-origination-timeout ")
 	assert.Contains(t, out, "--- PASS: TestScenarios/seed-copy/https-passthrough ")
 	assert.Contains(t, out, "--- PASS: TestScenarios/gatewayapi-name-override/http-through-gateway ")
+	assert.Contains(t, out, "--- PASS: TestScenarios/sidecar-scope-excludes-host/http-passthrough ")
 	assert.NotContains(t, out, "tetrate-https-egress", "E2E_SCENARIOS replaces the built-in catalog")
 
 	report := readReport(t, artifacts)
 	assert.Equal(t, "success", report.Result)
-	assert.Equal(t, results.Counts{Passed: 4}, report.Statistics)
-	require.Len(t, report.Checks, 4)
+	assert.Equal(t, results.Counts{Passed: 6}, report.Statistics)
+	require.Len(t, report.Checks, 6)
 	assert.Equal(t, "2ms", report.Checks[3].Prediction.Timeout)
 	assert.Equal(t, "www.tetrate.io:443", report.Checks[3].Prediction.Upstream)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"istio.io/istio/pilot/pkg/simulation"
@@ -12,7 +13,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 
+	"istio-egress-conformance/harness/judge"
+	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/harness/workload"
+	"istio-egress-conformance/scenarios"
 )
 
 // injectedClient reads the client pod the live tier created back from the API
@@ -64,6 +68,38 @@ func AwaitConfig(ctx context.Context, c *adsc.ADSC, d *Istiod, hosts []string, p
 	return sim, err
 }
 
+// awaitPredicted waits until the sidecar's config predicts, for every check,
+// what the offline translation of the same scenario predicts (want: its
+// sidecar hop), and istiod is quiet: the config then holds the scenario,
+// whatever hosts the scenario leaves in the client's scope (a Sidecar may
+// leave its own ServiceEntry out). Without an offline prediction it waits
+// for the hosts' clusters (AwaitConfig). Past within it returns the config
+// as it is: the checks' verdicts name what still differs.
+func awaitPredicted(ctx context.Context, c *adsc.ADSC, d *Istiod, checks []scenarios.Check, want []results.Prediction, hosts []string, within time.Duration) (*simulation.Simulation, error) {
+	if want == nil {
+		return AwaitConfig(ctx, c, d, hosts, true, within)
+	}
+	w := xdsWait{snapshot: func() *simulation.Simulation { return snapshot(c) }, pushed: func() (bool, error) { return drained(c.Updates) }, quiet: true, settle: true}
+	w.ready = func(sim *simulation.Simulation) (bool, string) {
+		if routes := missingPortRoutes(sim); len(routes) > 0 {
+			return false, fmt.Sprintf("the routes %v its listeners name are not in the sidecar's config", routes)
+		}
+		got, err := judge.FromSimulation(sim, checks)
+		if err != nil {
+			return false, err.Error()
+		}
+		for k, c := range checks {
+			hop := want[k]
+			hop.Gateway = nil // the sidecar's own config: the gateway hop is another proxy's
+			if diff := results.Disagreements("served", got[k], "offline", hop); len(diff) > 0 {
+				return false, fmt.Sprintf("check %s: %s", c.Name, strings.Join(diff, "; "))
+			}
+		}
+		return true, ""
+	}
+	return awaitXDS(ctx, d, w, within)
+}
+
 // xdsWait is one wait for what istiod serves a proxy, over either xDS
 // transport: the sidecar's state-of-the-world stream (AwaitConfig) or the
 // gateway's delta one (gatewayConfig).
@@ -79,6 +115,9 @@ type xdsWait struct {
 	// quiet asks for quietPeriod without a push once ready: the rest of the
 	// fixtures may come in a later push.
 	quiet bool
+	// settle takes the config as it is once within passes, instead of an
+	// error: what it lacks is for the caller to judge.
+	settle bool
 }
 
 // awaitXDS polls the wait until it is ready (and quiet): its config then. It
@@ -109,6 +148,9 @@ func awaitXDS(ctx context.Context, d *Istiod, w xdsWait, within time.Duration) (
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-deadline:
+			if w.settle {
+				return w.snapshot(), nil
+			}
 			if ready {
 				lacks = fmt.Sprintf("istiod kept pushing for %s", within)
 			}

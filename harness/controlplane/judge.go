@@ -19,6 +19,7 @@ import (
 	"istio-egress-conformance/harness/egressgateway"
 	"istio-egress-conformance/harness/facts"
 	"istio-egress-conformance/harness/judge"
+	"istio-egress-conformance/harness/offline"
 	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/harness/workload"
 	"istio-egress-conformance/scenarios"
@@ -54,6 +55,10 @@ type Outcome struct {
 	// Teardown says why removing the scenario's objects failed, after its
 	// checks were judged; nil when it did not.
 	Teardown error
+	// Offline is the offline translation's prediction of the same scenario,
+	// which the served config is awaited to match; OfflineErr why there is none.
+	Offline    []results.Prediction
+	OfflineErr error
 }
 
 // Judge applies the scenario with the live tier's own apply step, in namespaces of
@@ -89,7 +94,8 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 		return out, err
 	}
 	defer conn.Close()
-	if client.sim, err = AwaitConfig(ctx, conn, m.Istiod, hosts, true, ConvergeWithin); err != nil {
+	out.Offline, out.OfflineErr = offline.Predict(s)
+	if client.sim, err = awaitPredicted(ctx, conn, m.Istiod, s.Checks, out.Offline, hosts, ConvergeWithin); err != nil {
 		return out, err
 	}
 	out.ApplyToConfig = time.Since(start)
