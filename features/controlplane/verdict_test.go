@@ -2,6 +2,7 @@ package controlplane
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/yaml"
 
+	"istio-egress-conformance/harness/controlplane"
 	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/harness/verdict"
 	"istio-egress-conformance/reports"
@@ -61,4 +63,18 @@ func TestADisagreementFailsTheReport(t *testing.T) {
 	assert.Equal(t, "passed", byName["tetrate-https-egress/https-passthrough"].Result)
 	assert.Equal(t, []string{"tetrate-https-egress/http-origination-timeout"}, report.FailedTests)
 	assert.Equal(t, "partial", report.Result)
+}
+
+// TestAnEngineErrorFailsEveryCheck: when the tier cannot judge a scenario
+// (istiod died, the config never came), every check of it fails with that
+// error: none is dropped from the report, none passes on no evidence.
+func TestAnEngineErrorFailsEveryCheck(t *testing.T) {
+	seed, err := scenarios.BuiltinNamed("tetrate-https-egress")
+	require.NoError(t, err)
+	ev := tierEvidence(controlplane.Outcome{}, errors.New("istiod exited (signal: killed)"))
+	for k, c := range seed.Checks {
+		res := verdict.Of(seed.Name, c, ev.of(k), 0)
+		assert.False(t, res.Passed, c.Name)
+		assert.Equal(t, []string{"scenario tetrate-https-egress, check " + c.Name + ": the control-plane tier could not judge the scenario: istiod exited (signal: killed)"}, res.Failures)
+	}
 }

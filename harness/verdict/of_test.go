@@ -1,6 +1,7 @@
 package verdict
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -71,4 +72,18 @@ func TestOfFailsOnEveryKindOfEvidence(t *testing.T) {
 	nothing := Of(s, c, Evidence{}, 0)
 	assert.False(t, nothing.Passed, "a check is never passed on no evidence")
 	assert.Equal(t, []string{"scenario seed, check http-origination-timeout: " + NothingJudged}, nothing.Failures)
+}
+
+// TestALiveSidecarNeverReadFailsEveryCheck: the live tier's evidence for a
+// scenario whose sidecar it never read (the wait's error) fails each check
+// with that error, whatever curl saw.
+func TestALiveSidecarNeverReadFailsEveryCheck(t *testing.T) {
+	s, c := seedCheck()
+	ev := SidecarEvidence{Err: errors.New("never agreed with the offline prediction within 60s (3 reads): exec pilot-agent: container not running")}
+	passed := &results.LiveObservation{Convergence: results.Convergence{Passed: true}}
+	res := Of(s, c, ev.Evidence(0, c, passed), 0)
+	assert.False(t, res.Passed)
+	assert.Equal(t, []string{"scenario seed, check http-origination-timeout: never agreed with the offline prediction within 60s (3 reads): exec pilot-agent: container not running"}, res.Failures)
+	res = Of(s, c, SidecarEvidence{}.Evidence(0, c, passed), 0)
+	assert.Equal(t, []string{"scenario seed, check http-origination-timeout: not judged: the client sidecar's config was never read for this scenario"}, res.Failures)
 }

@@ -18,7 +18,8 @@ import (
 const recorderChild = "VERDICT_RECORDER_CHILD"
 
 // TestRecorderTakesEachEntryFromItsTest runs checks that end in every way a
-// tier's check can (a verdict, an assertion after it, a Fatal, a skip) in a
+// tier's check can (a verdict, an assertion after it, a Fatal, a skip), and a
+// failed step that is no check of its own (Fail), in a
 // child test process, since a failing subtest would fail this test, and reads
 // back the entries the child's recorder made: each says what go test said.
 func TestRecorderTakesEachEntryFromItsTest(t *testing.T) {
@@ -35,7 +36,7 @@ func TestRecorderTakesEachEntryFromItsTest(t *testing.T) {
 	for _, e := range entries {
 		byCheck[e.Check] = e
 	}
-	require.Len(t, byCheck, 5, "one entry per check, none dropped")
+	require.Len(t, byCheck, 6, "one entry per check, none dropped")
 	assert.True(t, byCheck["passes"].Passed)
 	assert.False(t, byCheck["verdict-fails"].Passed)
 	assert.Equal(t, []string{"expect.status: expected 200, observed 504"}, byCheck["verdict-fails"].Failures)
@@ -46,6 +47,9 @@ func TestRecorderTakesEachEntryFromItsTest(t *testing.T) {
 	assert.True(t, byCheck["skipped"].Skipped)
 	assert.False(t, byCheck["skipped"].Passed)
 	assert.Equal(t, []string{"hermetic host cannot be slow"}, byCheck["skipped"].Failures)
+	assert.False(t, byCheck["teardown"].Passed, "a step that is no check of its own (a teardown) fails go test and its entry")
+	assert.Equal(t, []string{"scenario s: teardown: namespaces still terminating"}, byCheck["teardown"].Failures)
+	assert.Contains(t, string(out), "scenario s: teardown: namespaces still terminating", "and go test says so")
 }
 
 // TestRecorderChildProcess is TestRecorderTakesEachEntryFromItsTest's child,
@@ -78,4 +82,5 @@ func TestRecorderChildProcess(t *testing.T) {
 	})
 	r.RunCheck(t, "fatal", entry("fatal"), func(c *Check) { c.Fatal("engine error: istiod is gone") })
 	r.RunCheck(t, "skipped", entry("skipped"), func(c *Check) { c.Skip("hermetic host cannot be slow") })
+	t.Run("teardown", func(t *testing.T) { r.Fail(t, entry("teardown"), "scenario s: teardown: namespaces still terminating") })
 }
