@@ -17,7 +17,6 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"istio-egress-conformance/harness/diagnostics"
-	"istio-egress-conformance/harness/egressgateway"
 	"istio-egress-conformance/harness/facts"
 	"istio-egress-conformance/harness/workload"
 	"istio-egress-conformance/scenarios"
@@ -38,7 +37,7 @@ func (r *Run) collectDiagnostics(ctx context.Context, cfg *envconf.Config, s sce
 	target := diagnostics.Target{Scenario: s.Name, Namespace: s.Client.Namespace, Pod: workload.ClientPodName,
 		Container: workload.ClientContainer, Sidecar: workload.SidecarContainer, Hosts: facts.Hosts(s)}
 	var gatewayErr error
-	if g, ok := egressgateway.Of(s); ok {
+	if g := facts.Of(s).Gateway; g != nil {
 		if ns, pod, err := g.AnyPod(ctx, cfg.Client().Resources()); err != nil {
 			gatewayErr = err // the client's files are still collected
 		} else {

@@ -75,7 +75,7 @@ func (r *Run) InstallGateways(ctx context.Context, cfg *envconf.Config) (context
 func gatewayHosts(ss []scenarios.Scenario, g egressgateway.Gateway) []string {
 	var through []scenarios.Scenario
 	for _, s := range ss {
-		if o, ok := egressgateway.Of(s); ok && o.String() == g.String() {
+		if o := facts.Of(s).Gateway; o != nil && o.String() == g.String() {
 			through = append(through, s)
 		}
 	}
@@ -86,8 +86,8 @@ func gatewayHosts(ss []scenarios.Scenario, g egressgateway.Gateway) []string {
 func chartGateways(ss []scenarios.Scenario) []egressgateway.Gateway {
 	var out []egressgateway.Gateway
 	for _, s := range ss {
-		if g, ok := egressgateway.Of(s); ok && !g.Managed() && !slices.ContainsFunc(out, func(o egressgateway.Gateway) bool { return o.String() == g.String() }) {
-			out = append(out, g)
+		if g := facts.Of(s).Gateway; g != nil && !g.Managed() && !slices.ContainsFunc(out, func(o egressgateway.Gateway) bool { return o.String() == g.String() }) {
+			out = append(out, *g)
 		}
 	}
 	return out

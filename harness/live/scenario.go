@@ -20,7 +20,6 @@ import (
 	"istio-egress-conformance/harness/apply"
 	"istio-egress-conformance/harness/converge"
 	"istio-egress-conformance/harness/curl"
-	"istio-egress-conformance/harness/egressgateway"
 	"istio-egress-conformance/harness/facts"
 	"istio-egress-conformance/harness/results"
 	"istio-egress-conformance/harness/verdict"
@@ -179,8 +178,8 @@ func awaitClient(ctx context.Context, cfg *envconf.Config, ns string) error {
 // istio-discovery files/kube-gateway.yaml) to be available: the scenario's
 // checks go through it.
 func awaitManagedGateway(ctx context.Context, cfg *envconf.Config, s scenarios.Scenario) error {
-	g, ok := egressgateway.Of(s)
-	if !ok || !g.Managed() {
+	g := facts.Of(s).Gateway
+	if g == nil || !g.Managed() {
 		return nil
 	}
 	dep := g.ServiceName()

@@ -22,6 +22,7 @@ import (
 
 	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/egressgateway"
+	"istio-egress-conformance/harness/facts"
 	"istio-egress-conformance/harness/fixture"
 	"istio-egress-conformance/harness/judge"
 	"istio-egress-conformance/harness/results"
@@ -35,7 +36,8 @@ import (
 // that reaches it carries. The proxies' version is the Istio release the live
 // tier installs by default.
 func Predict(s scenarios.Scenario) ([]results.Prediction, error) {
-	sidecar, gw, err := simulate(s)
+	g := facts.Of(s).Gateway
+	sidecar, gw, err := simulate(s, g)
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +45,7 @@ func Predict(s scenarios.Scenario) ([]results.Prediction, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: %v", s.Name, err)
 	}
-	if g, ok := egressgateway.Of(s); ok {
+	if g != nil {
 		if err := judge.GatewayHops(gw, g.Host(), s.Checks, predictions); err != nil {
 			return nil, fmt.Errorf("scenario %s: %v", s.Name, err)
 		}
@@ -54,23 +56,23 @@ func Predict(s scenarios.Scenario) ([]results.Prediction, error) {
 // Simulate is the client sidecar's Envoy config that Istio's translation
 // makes of the scenario's objects: the input of Istio's traffic simulation.
 func Simulate(s scenarios.Scenario) (*simulation.Simulation, error) {
-	sidecar, _, err := simulate(s)
+	sidecar, _, err := simulate(s, facts.Of(s).Gateway)
 	return sidecar, err
 }
 
 // SimulateGateway is the scenario's egress gateway's Envoy config, as
 // Istio's translation makes it; nil when the scenario names no gateway.
 func SimulateGateway(s scenarios.Scenario) (*simulation.Simulation, error) {
-	_, gateway, err := simulate(s)
+	_, gateway, err := simulate(s, facts.Of(s).Gateway)
 	return gateway, err
 }
 
 // simulate translates the scenario once for its proxies: the client's
-// sidecar, and the egress gateway when the scenario names one (nil otherwise).
-func simulate(s scenarios.Scenario) (sidecar, gateway *simulation.Simulation, err error) {
+// sidecar, and its egress gateway g when it names one (nil otherwise).
+func simulate(s scenarios.Scenario, g *egressgateway.Gateway) (sidecar, gateway *simulation.Simulation, err error) {
 	quietIstioLogs()
 	configs := istioConfigs(s)
-	kube, err := kubernetesObjects(s)
+	kube, err := kubernetesObjects(s, g)
 	if err != nil {
 		return nil, nil, fmt.Errorf("scenario %s: %v", s.Name, err)
 	}
@@ -94,8 +96,8 @@ func simulate(s scenarios.Scenario) (sidecar, gateway *simulation.Simulation, er
 			},
 		})
 		sidecar = simulation.NewSimulationFromConfigGen(nil, gen, proxy)
-		if g, ok := egressgateway.Of(s); ok {
-			gateway = simulation.NewSimulationFromConfigGen(nil, gen, gen.SetupProxy(gatewayProxy(g)))
+		if g != nil {
+			gateway = simulation.NewSimulationFromConfigGen(nil, gen, gen.SetupProxy(gatewayProxy(*g)))
 		}
 	})
 	if err != nil {
@@ -174,9 +176,9 @@ const gatewayClusterIP = "10.96.0.200"
 // its own informer, not from the config store (pilot/pkg/config/kube/gateway/
 // controller.go, Inputs.ServiceEntries; pilot/pkg/networking/core/
 // sidecar_simulation_test.go TestSidecarRoutes gives its objects to both).
-func kubernetesObjects(s scenarios.Scenario) (out []runtime.Object, err error) {
+func kubernetesObjects(s scenarios.Scenario, g *egressgateway.Gateway) (out []runtime.Object, err error) {
 	gatewayAPI := s.UsesGatewayAPI()
-	if g, ok := egressgateway.Of(s); ok {
+	if g != nil {
 		svc := g.Service()
 		// An API server gives the Service a cluster IP; without one Istio
 		// would read it as headless and give the sidecar wildcard listeners
