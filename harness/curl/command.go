@@ -50,7 +50,13 @@ func Command(url string, o Options) []string {
 		args = append(args, "--request", o.Method)
 	}
 	for _, name := range slices.Sorted(maps.Keys(o.Headers)) {
-		args = append(args, "--header", name+": "+o.Headers[name])
+		// "name:" with no value makes curl remove the header; "name;" sends
+		// it empty (curl's manual, -H).
+		h := name + ": " + o.Headers[name]
+		if o.Headers[name] == "" {
+			h = name + ";"
+		}
+		args = append(args, "--header", h)
 	}
 	if o.CACert != "" {
 		args = append(args, "--cacert", o.CACert)

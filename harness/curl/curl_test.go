@@ -25,8 +25,8 @@ func TestCommand(t *testing.T) {
 		Command("http://www.tetrate.io", Options{}))
 	got := Command("https://www.tetrate.io", Options{Method: "GET", MaxTime: 1500 * time.Millisecond, CACert: "/etc/egress-ca/ca.crt"})
 	assert.Equal(t, []string{"--max-time", "1.5", "--request", "GET", "--cacert", "/etc/egress-ca/ca.crt", "https://www.tetrate.io"}, got[9:])
-	got = Command("http://httpbin.org/status/418", Options{Method: "POST", Headers: map[string]string{"x-b": "2", "end-user": "jason"}})
-	assert.Equal(t, []string{"--request", "POST", "--header", "end-user: jason", "--header", "x-b: 2", "http://httpbin.org/status/418"}, got[11:], "headers in name order")
+	got = Command("http://httpbin.org/status/418", Options{Method: "POST", Headers: map[string]string{"x-b": "2", "end-user": "jason", "x-empty": ""}})
+	assert.Equal(t, []string{"--request", "POST", "--header", "end-user: jason", "--header", "x-b: 2", "--header", "x-empty;", "http://httpbin.org/status/418"}, got[11:], "headers in name order; an empty one as curl sends it")
 	assert.NotContains(t, got, "-k")
 	assert.NotContains(t, got, "--insecure")
 	assert.NotContains(t, got, "--fail")
@@ -66,16 +66,17 @@ var localCases = []localCase{
 		// A check's method and headers (route matchers see both) reach the host.
 		name: "http-method-and-headers",
 		handler: func(w http.ResponseWriter, r *http.Request) {
-			if r.Method != "DELETE" || r.Header.Get("End-User") != "jason" || r.Header.Get("X-Trace") != "on" {
+			_, empty := r.Header["X-Empty"]
+			if r.Method != "DELETE" || r.Header.Get("End-User") != "jason" || r.Header.Get("X-Trace") != "on" || !empty {
 				w.WriteHeader(400)
 				return
 			}
 			w.WriteHeader(202)
 		},
-		opts: Options{Method: "DELETE", Headers: map[string]string{"x-trace": "on", "end-user": "jason"}},
+		opts: Options{Method: "DELETE", Headers: map[string]string{"x-trace": "on", "end-user": "jason", "x-empty": ""}},
 		check: func(t *testing.T, r Result) {
 			assert.Equal(t, ExitOK, r.ExitCode)
-			assert.Equal(t, 202, r.Status, "the server saw the method and both headers")
+			assert.Equal(t, 202, r.Status, "the server saw the method and the headers, the empty one too")
 		},
 	},
 	{

@@ -59,6 +59,11 @@ func CDSRejected(stats []byte) (uint64, error) {
 // --proxyLogLevel).
 const clusterRejected = "gRPC config for type.googleapis.com/envoy.config.cluster.v3.Cluster rejected: "
 
+// istioLogTail is what Istio's proxy log format puts after the message
+// (tools/packaging/common/envoy_bootstrap.json, application_log_config:
+// "%Y-%m-%dT%T.%fZ\t%l\tenvoy %n %g:%#\t%v\tthread=%t").
+const istioLogTail = "\tthread="
+
 // CDSRejections are the reasons of the rejected CDS updates a proxy's log
 // holds, one line each, in order.
 func CDSRejections(log []byte) []string {
@@ -67,6 +72,7 @@ func CDSRejections(log []byte) []string {
 	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
 	for sc.Scan() {
 		if _, reason, ok := strings.Cut(sc.Text(), clusterRejected); ok {
+			reason, _, _ = strings.Cut(reason, istioLogTail)
 			out = append(out, strings.TrimSpace(reason))
 		}
 	}

@@ -20,15 +20,16 @@ func TestCDSRejectedReadsTheCounter(t *testing.T) {
 	assert.EqualError(t, err, `envoy stats: cluster_manager.cds.update_rejected: expected a count, got "many"`)
 }
 
-// TestCDSRejectionsReadsEnvoysLogLine: the line in Envoy's default log
-// format ("[%Y-%m-%d %T.%e][%t][%l][%n] [%g:%#] %v"; Istio's pkg/envoy/proxy.go
-// passes no --log-format), between pilot-agent's own lines in the container's log.
+// TestCDSRejectionsReadsEnvoysLogLine: the line in the log format Istio's
+// bootstrap gives Envoy (tools/packaging/common/envoy_bootstrap.json:
+// "%Y-%m-%dT%T.%fZ\t%l\tenvoy %n %g:%#\t%v\tthread=%t"), between
+// pilot-agent's own lines in the container's log.
 func TestCDSRejectionsReadsEnvoysLogLine(t *testing.T) {
 	log := "2026-12-03T09:00:00.000000Z\tinfo\tEnvoy proxy is ready\n" +
-		"[2026-12-03 09:00:01.000][15][warning][config] [source/extensions/config_subscription/grpc/grpc_subscription_impl.cc:138] " +
-		"gRPC config for type.googleapis.com/envoy.config.cluster.v3.Cluster rejected: Error adding/updating cluster(s) outbound|443||edition.cnn.com: cluster: LOGICAL_DNS clusters must have a single host\n" +
-		"[2026-12-03 09:00:02.000][15][warning][config] [source/extensions/config_subscription/grpc/grpc_subscription_impl.cc:138] " +
-		"gRPC config for type.googleapis.com/envoy.config.listener.v3.Listener rejected: Error adding/updating listener(s) 0.0.0.0_80: duplicate domain\n"
+		"2026-12-03T09:00:01.000000Z\twarning\tenvoy config external/envoy/source/extensions/config_subscription/grpc/grpc_subscription_impl.cc:138\t" +
+		"gRPC config for type.googleapis.com/envoy.config.cluster.v3.Cluster rejected: Error adding/updating cluster(s) outbound|443||edition.cnn.com: cluster: LOGICAL_DNS clusters must have a single host\tthread=15\n" +
+		"2026-12-03T09:00:02.000000Z\twarning\tenvoy config external/envoy/source/extensions/config_subscription/grpc/grpc_subscription_impl.cc:138\t" +
+		"gRPC config for type.googleapis.com/envoy.config.listener.v3.Listener rejected: Error adding/updating listener(s) 0.0.0.0_80: duplicate domain\tthread=15\n"
 	assert.Equal(t, []string{"Error adding/updating cluster(s) outbound|443||edition.cnn.com: cluster: LOGICAL_DNS clusters must have a single host"}, CDSRejections([]byte(log)))
 	assert.Empty(t, CDSRejections(nil))
 }
