@@ -85,8 +85,8 @@ func setup(m *testing.M) int {
 	if testenv, err = env.NewWithContext(sigCtx, envCfg); err != nil {
 		return fail(err)
 	}
-	// The external host before the gateways: a chart gateway's pods get the
-	// hermetic server's IPs as hostAliases.
+	// In this order: the external host before the gateways, whose pods get
+	// the hermetic server's IPs as hostAliases (harness/live/steps.go).
 	testenv.Setup(run.CreateCluster, run.InstallIstio, run.ServeExternalHost, run.InstallGateways)
 	testenv.Finish(run.Teardown())
 	code := testenv.Run(m)

@@ -50,12 +50,12 @@ func crdNamed(name string) *unstructured.Unstructured {
 	return u
 }
 
-// InstallGateways gives the egress gateways of the scenarios the run's
+// installGateways gives the egress gateways of the scenarios the run's
 // filters select (and it can run) what they need: the Gateway API's CRDs when
 // a scenario holds Gateway API objects, and each chart gateway installed
 // (istiod deploys a Gateway API gateway itself). A focused run on scenarios
 // without a gateway installs nothing.
-func (r *Run) InstallGateways(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
+func (r *Run) installGateways(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
 	ss := r.runnableScenarios(cfg)
 	if slices.ContainsFunc(ss, scenarios.Scenario.UsesGatewayAPI) {
 		if err := r.phase("gateway api: the CRDs of the release Istio pins, where the cluster lacks them", func() error { return r.installGatewayAPI(ctx, cfg, ss) }); err != nil {

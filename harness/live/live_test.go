@@ -238,3 +238,23 @@ func TestExternalLabelSelectsTheRuns(t *testing.T) {
 		hermetic.cannotRun(managed), "skipped with a line, never a silent pass")
 	assert.Empty(t, internet.cannotRun(managed))
 }
+
+// TestAFailedSetupStepFailsEveryCheck: e2e-framework runs no feature after a
+// failed Setup action; every check the run was to make gets a failed entry
+// with the step's error, so the teardown sees a failed run (kind's logs,
+// E2E_KEEP=on-failure) and the reports say why.
+func TestAFailedSetupStepFailsEveryCheck(t *testing.T) {
+	r := New(config.Config{RunID: "abcd1234", External: config.ExternalHermetic}, preflight.Report{}, scenarios.Builtin(), io.Discard, nil)
+	focused := envconf.New().WithFeatureRegex("^tetrate-https-egress$")
+	_, err := r.step(context.Background(), focused, "istio", func(ctx context.Context, _ *envconf.Config) (context.Context, error) {
+		return ctx, errors.New("helm install istiod: timed out waiting for the condition")
+	})
+	require.Error(t, err)
+	assert.True(t, r.anyFailed())
+	run := r.recorder.Run()
+	require.Len(t, run.Results, 2, "the seed's two checks, the only ones the focused run makes")
+	for _, res := range run.Results {
+		assert.False(t, res.Passed)
+		assert.Equal(t, []string{"setup, istio: helm install istiod: timed out waiting for the condition"}, res.Failures)
+	}
+}

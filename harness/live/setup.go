@@ -23,15 +23,14 @@ import (
 	"istio-egress-conformance/harness/workload"
 )
 
-// ServeExternalHost is the run's setup step for the external host: in
-// hermetic mode, the run's own server for the hosts of the scenarios it runs.
-func (r *Run) ServeExternalHost(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
+// serveExternalHost serves, in hermetic mode, the hosts of the scenarios the
+// run runs from the run's own server.
+func (r *Run) serveExternalHost(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
 	return ctx, r.setupExternalHost(ctx, cfg, facts.Hosts(r.runnableScenarios(cfg)...))
 }
 
-// CreateCluster is the run's setup step for the cluster: a kind cluster it
-// creates, or the one in KUBECONFIG.
-func (r *Run) CreateCluster(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
+// createCluster creates a kind cluster, or takes the one in KUBECONFIG.
+func (r *Run) createCluster(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
 	if r.Report.Mode == preflight.ModeExisting {
 		return ctx, r.phase("cluster: use the existing cluster in "+r.Cfg.Kubeconfig+" ("+r.Report.ServerVersion+"), never deleted", func() error {
 			if r.Cfg.PreloadImages {
@@ -72,9 +71,9 @@ func (r *Run) CreateCluster(ctx context.Context, cfg *envconf.Config) (context.C
 	})
 }
 
-// InstallIstio is the run's setup step for Istio: its Helm charts at the
-// run's version, unless the cluster already has it.
-func (r *Run) InstallIstio(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
+// installIstio installs Istio's Helm charts at the run's version, unless the
+// cluster already has it.
+func (r *Run) installIstio(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
 	res := cfg.Client().Resources()
 	var existing appsv1.Deployment
 	err := res.Get(ctx, istio.Istiod, istio.Namespace, &existing)
