@@ -3,6 +3,7 @@ package offline
 import (
 	"testing"
 
+	endpoint "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -87,4 +88,25 @@ func TestRoutePredictionsFollowEnvoy(t *testing.T) {
 	assert.Equal(t, [3]any{contract.RouteRedirect, 302, "http://httpbin.org/new?x=1"}, [3]any{ref["old-redirected"].Route, ref["old-redirected"].DirectStatus, ref["old-redirected"].Location})
 	assert.Equal(t, [2]any{contract.RouteNotFound, 404}, [2]any{ref["head-not-found"].Route, ref["head-not-found"].DirectStatus}, "HEAD is not GET")
 	assert.Equal(t, contract.RouteMesh, ref["get-reaches-the-host"].Route)
+}
+
+// TestEDSClustersHaveTheirEndpoints: the sidecar's route to an egress
+// gateway is an EDS cluster; its upstream is the gateway's Service and the
+// port its endpoints listen on (the EndpointSlice of the gateway's pod), not
+// port 0. Without its endpoints the prediction has none.
+func TestEDSClustersHaveTheirEndpoints(t *testing.T) {
+	s, err := scenarios.BuiltinNamed("tetrate-egress-gateway")
+	require.NoError(t, err)
+	ps, err := offline.Predict(s)
+	require.NoError(t, err)
+	p := ps[1]
+	assert.Equal(t, "outbound|80|tetrate|istio-egressgateway.istio-system.svc.cluster.local", p.Cluster)
+	assert.Equal(t, [2]any{"istio-egressgateway.istio-system.svc.cluster.local", 80}, [2]any{p.UpstreamHost, p.UpstreamPort})
+
+	sim, err := offline.Simulate(s)
+	require.NoError(t, err)
+	withoutEndpoints := judge.WithEndpoints(sim, map[string]*endpoint.ClusterLoadAssignment{p.Cluster: {ClusterName: p.Cluster}})
+	got, err := judge.FromSimulation(withoutEndpoints, s.Checks)
+	require.NoError(t, err)
+	assert.Equal(t, [2]any{"", 0}, [2]any{got[1].UpstreamHost, got[1].UpstreamPort})
 }

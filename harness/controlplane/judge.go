@@ -10,6 +10,7 @@ import (
 	"istio.io/istio/pkg/adsc"
 	istioconfig "istio.io/istio/pkg/config"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
@@ -145,6 +146,11 @@ func (m *Mesh) apply(ctx context.Context, res *resources.Resources, s scenarios.
 		return sdsProxy{}, nil, err
 	}
 	out.ProxyImage, out.NativeSidecar = proxyImage(pod)
+	if g := f.Gateway; g != nil {
+		if err := gatewayEndpoints(ctx, res, *g, gatewayIP(ip), apply.Owner(runID, s.Name), out); err != nil {
+			return sdsProxy{}, nil, err
+		}
+	}
 	node, err := SidecarConfig(pod, config.DefaultIstioVersion)
 	if err != nil {
 		return sdsProxy{}, nil, err
@@ -152,17 +158,30 @@ func (m *Mesh) apply(ctx context.Context, res *resources.Resources, s scenarios.
 	return sdsProxy{name: "sidecar", node: node, namespace: s.Client.Namespace, serviceAccount: s.Client.ServiceAccountName()}, hosts, nil
 }
 
-// gatewayHop checks what istiod deployed for a Gateway API gateway, then
-// connects as the scenario's egress gateway and predicts the gateway's hop
-// of every check that reaches it, from the config istiod serves the gateway.
-func (m *Mesh) gatewayHop(ctx context.Context, res *resources.Resources, g egressgateway.Gateway, ip string, out *Outcome) (sdsProxy, error) {
-	p := sdsProxy{name: "gateway", namespace: g.Namespace, serviceAccount: g.ServiceAccount()}
+// gatewayEndpoints gives the gateway's Service the endpoint its pod at ip
+// would have: this API server runs no EndpointSlice controller, and the
+// sidecar's route to the gateway is an EDS cluster. For a Gateway API
+// gateway it first checks what istiod deployed (its Service among them).
+func gatewayEndpoints(ctx context.Context, res *resources.Resources, g egressgateway.Gateway, ip string, owner map[string]string, out *Outcome) error {
 	if g.Managed() {
 		var err error
 		if out.GatewayImage, err = checkManaged(ctx, res, g, ConvergeWithin); err != nil {
-			return p, err
+			return err
 		}
 	}
+	es := g.EndpointSlice(ip)
+	es.Labels = labels.Merge(es.Labels, owner)
+	if err := apply.CreateAll(ctx, res, []workload.Object{es}); err != nil {
+		return fmt.Errorf("egress gateway %s: its EndpointSlice: %v", g, err)
+	}
+	return nil
+}
+
+// gatewayHop connects as the scenario's egress gateway and predicts the
+// gateway's hop of every check that reaches it, from the config istiod
+// serves the gateway.
+func (m *Mesh) gatewayHop(ctx context.Context, res *resources.Resources, g egressgateway.Gateway, ip string, out *Outcome) (sdsProxy, error) {
+	p := sdsProxy{name: "gateway", namespace: g.Namespace, serviceAccount: g.ServiceAccount()}
 	var err error
 	if p.node, err = GatewayNode(g, ip, config.DefaultIstioVersion); err != nil {
 		return p, err
@@ -191,12 +210,13 @@ func remove(ctx context.Context, conn *adsc.ADSC, d *Istiod, res *resources.Reso
 // what istiod deployed for its Gateway API Gateway.
 func removeScenario(ctx context.Context, res *resources.Resources, s scenarios.Scenario, f facts.Facts, runID string) error {
 	err := apply.DeleteFixtures(ctx, res, s, runID)
+	endpointSlice := schema.GroupVersionKind{Group: "discovery.k8s.io", Version: "v1", Kind: "EndpointSlice"}
 	if g := f.Gateway; g != nil && g.Managed() {
-		err = errors.Join(err, removeManaged(ctx, res, *g, ConvergeWithin))
+		err = errors.Join(err, removeManaged(ctx, res, *g, ConvergeWithin), apply.DeleteKinds(ctx, res, []schema.GroupVersionKind{endpointSlice}, apply.Selector(runID, s.Name)))
 	} else if g != nil {
 		rbac := "rbac.authorization.k8s.io"
 		err = errors.Join(err, apply.DeleteKinds(ctx, res, []schema.GroupVersionKind{{Version: "v1", Kind: "Service"}, {Version: "v1", Kind: "ServiceAccount"},
-			{Group: rbac, Version: "v1", Kind: "Role"}, {Group: rbac, Version: "v1", Kind: "RoleBinding"}}, apply.Selector(runID, s.Name)))
+			{Group: rbac, Version: "v1", Kind: "Role"}, {Group: rbac, Version: "v1", Kind: "RoleBinding"}, endpointSlice}, apply.Selector(runID, s.Name)))
 	}
 	return err
 }

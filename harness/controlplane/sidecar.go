@@ -17,6 +17,7 @@ import (
 	istiolog "istio.io/istio/pkg/log"
 	corev1 "k8s.io/api/core/v1"
 
+	"istio-egress-conformance/harness/judge"
 	"istio-egress-conformance/harness/workload"
 )
 
@@ -82,11 +83,11 @@ func Connect(grpcAddr string, cfg adsc.Config) (*adsc.ADSC, error) {
 
 // snapshot is the sidecar's current config as Istio's simulation reads it.
 func snapshot(c *adsc.ADSC) *simulation.Simulation {
-	return &simulation.Simulation{
+	return judge.WithEndpoints(&simulation.Simulation{
 		Listeners: sortedValues(c.GetHTTPListeners(), c.GetTCPListeners()),
 		Clusters:  sortedValues(c.GetClusters(), c.GetEdsClusters()),
 		Routes:    sortedValues(c.GetRoutes()),
-	}
+	}, c.GetEndpoints())
 }
 
 type named interface {

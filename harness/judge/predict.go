@@ -95,6 +95,9 @@ func upstreamOf(sim *simulation.Simulation, name, hostHeader string) (host strin
 		return "", 0, "", "", false, false, nil
 	}
 	host, port = firstEndpoint(cl)
+	if cl.GetType() == cluster.Cluster_EDS {
+		host, port = edsUpstream(cl)
+	}
 	tls, err := upstreamTLS(cl, sniFromHost(hostHeader))
 	return host, port, tls.mode, tls.sni, tls.autoSNI, tls.autoSAN, err
 }

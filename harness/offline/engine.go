@@ -8,6 +8,7 @@ import (
 	_ "embed"
 	"fmt"
 
+	endpoint "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	meshconfig "istio.io/api/mesh/v1alpha1"
 	"istio.io/istio/pilot/pkg/model"
 	"istio.io/istio/pilot/pkg/networking/core"
@@ -80,7 +81,7 @@ func simulate(s scenarios.Scenario, g *egressgateway.Gateway) (sidecar, gateway 
 	// their informers on its cleanup; test.Wrap turns both into an error and a
 	// return, so the engine is an ordinary function.
 	err = test.Wrap(func(t test.Failer) {
-		gen := configGen(t, configs, kube)
+		gen, endpoints := configGen(t, configs, kube)
 		// The client pod's labels, which workloadSelectors match (Istio
 		// pilot/pkg/model/sidecar.go, SidecarScope.DestinationRule;
 		// push_context.go getSidecarScope), and its service account.
@@ -95,7 +96,7 @@ func simulate(s scenarios.Scenario, g *egressgateway.Gateway) (sidecar, gateway 
 				IstioVersion:   config.DefaultIstioVersion,
 			},
 		})
-		sidecar = simulation.NewSimulationFromConfigGen(nil, gen, proxy)
+		sidecar = judge.WithEndpoints(simulation.NewSimulationFromConfigGen(nil, gen, proxy), judge.LoadsOf(endpoints(proxy)))
 		if g != nil {
 			gateway = simulation.NewSimulationFromConfigGen(nil, gen, gen.SetupProxy(gatewayProxy(*g)))
 		}
@@ -131,11 +132,15 @@ func gatewayProxy(g egressgateway.Gateway) *model.Proxy {
 // NewFakeDiscoveryServer, as pilot/pkg/networking/core/sidecar_simulation_test.go
 // TestExternalNameServices does): Services become mesh services, an
 // ExternalName one an alias of the host it names, as in istiod.
-func configGen(t test.Failer, configs []istioconfig.Config, kube []runtime.Object) *core.ConfigGenTest {
+// configGen is Istio's translation of the objects, and the EDS its discovery
+// server gives a proxy: none without Kubernetes objects (a translation
+// without a kube registry holds no Service endpoints).
+func configGen(t test.Failer, configs []istioconfig.Config, kube []runtime.Object) (*core.ConfigGenTest, func(*model.Proxy) []*endpoint.ClusterLoadAssignment) {
 	if len(kube) == 0 {
-		return core.NewConfigGenTest(t, core.TestOptions{Configs: configs, MeshConfig: meshConfig()})
+		return core.NewConfigGenTest(t, core.TestOptions{Configs: configs, MeshConfig: meshConfig()}), func(*model.Proxy) []*endpoint.ClusterLoadAssignment { return nil }
 	}
-	return xds.NewFakeDiscoveryServer(t, xds.FakeOptions{Configs: configs, KubernetesObjects: kube, MeshConfig: meshConfig()}).ConfigGenTest
+	fake := xds.NewFakeDiscoveryServer(t, xds.FakeOptions{Configs: configs, KubernetesObjects: kube, MeshConfig: meshConfig()})
+	return fake.ConfigGenTest, fake.Endpoints
 }
 
 // quietIstioLogs keeps Istio's informer chatter out of test output: dozens
@@ -165,8 +170,12 @@ func meshConfig() *meshconfig.MeshConfig {
 	return m
 }
 
-// gatewayClusterIP stands for the egress gateway Service's cluster IP.
-const gatewayClusterIP = "10.96.0.200"
+// gatewayClusterIP stands for the egress gateway Service's cluster IP, and
+// gatewayPodIP for its pod's.
+const (
+	gatewayClusterIP = "10.96.0.200"
+	gatewayPodIP     = "10.244.0.100"
+)
 
 // kubernetesObjects are the scenario's Kubernetes objects, as istiod would
 // read them from the API server: the fixtures' (Gateway API kinds
@@ -193,7 +202,7 @@ func kubernetesObjects(s scenarios.Scenario, g *egressgateway.Gateway) (out []ru
 				svc.Spec.Ports[i].TargetPort = intstr.FromInt32(p.Port)
 			}
 		}
-		out = append(out, svc)
+		out = append(out, svc, g.EndpointSlice(gatewayPodIP))
 	}
 	for _, o := range s.Objects() {
 		obj := o.Object

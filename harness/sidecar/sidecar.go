@@ -115,7 +115,12 @@ func ExecReader(res *resources.Resources) Reader {
 		if err != nil {
 			return View{}, err
 		}
-		view := View{Sim: sim, Resolved: resolved, Pending: pending}
+		// An EDS cluster's endpoints are not in the config dump: /clusters has them.
+		loads, err := judge.LoadsFromClusters(status)
+		if err != nil {
+			return View{}, err
+		}
+		view := View{Sim: judge.WithEndpoints(sim, loads), Resolved: resolved, Pending: pending}
 		return view, readCDSRejections(ctx, res, p, &view)
 	}
 }
