@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	endpoint "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -109,4 +110,33 @@ func TestEDSClustersHaveTheirEndpoints(t *testing.T) {
 	got, err := judge.FromSimulation(withoutEndpoints, s.Checks)
 	require.NoError(t, err)
 	assert.Equal(t, [2]any{"", 0}, [2]any{got[1].UpstreamHost, got[1].UpstreamPort})
+}
+
+// TestHostRewriteIsTheAutoSNI: under auto_sni (a DestinationRule with no sni:
+// Istio's cluster_tls.go setAutoSniAndAutoSanValidation), the SNI is the Host
+// the route sends upstream, a rewrite (VirtualService rewrite.authority:
+// host_rewrite_literal) included (router.cc decodeHeaders,
+// getRequestHostValue). The egress TLS origination task's own config, with
+// its route rewriting the Host.
+func TestHostRewriteIsTheAutoSNI(t *testing.T) {
+	s, err := scenarios.BuiltinNamed("istio-doc-egress-tls-origination")
+	require.NoError(t, err)
+	sim, err := offline.Simulate(s)
+	require.NoError(t, err)
+	before, err := judge.FromSimulation(sim, s.Checks)
+	require.NoError(t, err)
+	require.True(t, before[0].AutoSNI)
+	require.Equal(t, "edition.cnn.com", before[0].SNI)
+	for _, rc := range sim.Routes {
+		for _, vh := range rc.GetVirtualHosts() {
+			for _, r := range vh.GetRoutes() {
+				if a := r.GetRoute(); a != nil && a.GetCluster() == before[0].Cluster {
+					a.HostRewriteSpecifier = &route.RouteAction_HostRewriteLiteral{HostRewriteLiteral: "www.cnn.com"}
+				}
+			}
+		}
+	}
+	after, err := judge.FromSimulation(sim, s.Checks)
+	require.NoError(t, err)
+	assert.Equal(t, "www.cnn.com", after[0].SNI)
 }

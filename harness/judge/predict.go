@@ -71,16 +71,26 @@ func predictCall(sim *simulation.Simulation, in simulation.Call, req envoyroute.
 		p.Error = res.Error.Error()
 	}
 	p.Headers = responseHeaders(sim, res)
+	host := in.HostHeader
 	if rc := xdstest.ExtractRouteConfigurations(sim.Routes)[res.RouteConfigMatched]; rc != nil {
-		if err := routeHTTP(rc, req, &p); err != nil {
+		rewrite, err := routeHTTP(rc, req, &p)
+		if err != nil {
 			return p, err
 		}
+		if rewrite != "" {
+			// auto_sni takes the Host the route sends upstream, a rewrite
+			// included (source/common/router/router.cc, decodeHeaders:
+			// route_entry_->getRequestHostValue; the runtime guard
+			// use_route_host_mutation_for_auto_sni_san, on by default, is
+			// gone from Envoy's compatibility controls).
+			host = rewrite
+		}
 	}
-	if p.UpstreamHost, p.UpstreamPort, p.TLSMode, p.SNI, p.AutoSNI, p.AutoSANValidation, err = upstreamOf(sim, p.Cluster, in.HostHeader); err != nil {
+	if p.UpstreamHost, p.UpstreamPort, p.TLSMode, p.SNI, p.AutoSNI, p.AutoSANValidation, err = upstreamOf(sim, p.Cluster, host); err != nil {
 		return p, err
 	}
 	for i, w := range p.Weighted {
-		if p.Weighted[i].UpstreamHost, p.Weighted[i].UpstreamPort, p.Weighted[i].TLSMode, p.Weighted[i].SNI, _, _, err = upstreamOf(sim, w.Cluster, in.HostHeader); err != nil {
+		if p.Weighted[i].UpstreamHost, p.Weighted[i].UpstreamPort, p.Weighted[i].TLSMode, p.Weighted[i].SNI, _, _, err = upstreamOf(sim, w.Cluster, host); err != nil {
 			return p, err
 		}
 	}
@@ -107,10 +117,11 @@ func upstreamOf(sim *simulation.Simulation, name, hostHeader string) (host strin
 // which looks at the path only and finds a route by its name, empty for
 // every unnamed route (pilot/pkg/simulation/traffic.go, matchRoute: "TODO
 // this only handles path"; route.go translateRoute: routeName := in.Name).
-func routeHTTP(rc *route.RouteConfiguration, req envoyroute.Request, p *results.Prediction) error {
+// It returns the Host the route rewrites the request's to, if it does.
+func routeHTTP(rc *route.RouteConfiguration, req envoyroute.Request, p *results.Prediction) (string, error) {
 	out, err := envoyroute.Evaluate(rc, req)
 	if err != nil {
-		return err
+		return "", err
 	}
 	p.VirtualHost, p.Error, p.Cluster, p.Timeout, p.Retries = out.VirtualHost, "", "", 0, nil
 	switch out.Action {
@@ -146,7 +157,7 @@ func routeHTTP(rc *route.RouteConfiguration, req envoyroute.Request, p *results.
 			}
 		}
 	}
-	return nil
+	return out.HostRewrite, nil
 }
 
 // heaviest is the cluster with the largest share of the requests, the first
