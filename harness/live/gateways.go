@@ -113,6 +113,7 @@ func (r *Run) installGatewayAPI(ctx context.Context, cfg *envconf.Config, ss []s
 	}
 	var created []string
 	crds := map[schema.GroupKind]*unstructured.Unstructured{}
+	ignored := map[schema.GroupKind]string{} // CRDs istiod does not watch, and why
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
@@ -129,10 +130,8 @@ func (r *Run) installGatewayAPI(ctx context.Context, cfg *envconf.Config, ss []s
 		err = res.Get(ctx, crd.GetName(), "", existing)
 		if err == nil {
 			crds[gk] = existing
-			if used[gk] {
-				if err := watchedByIstiod(existing); err != nil {
-					return err
-				}
+			if err := watchedByIstiod(existing); err != nil && used[gk] {
+				ignored[gk] = err.Error()
 			}
 			continue
 		}
@@ -147,17 +146,32 @@ func (r *Run) installGatewayAPI(ctx context.Context, cfg *envconf.Config, ss []s
 		created = append(created, crd.GetName())
 	}
 	fmt.Fprintf(r.Progress, "gateway api: created %d CRDs, %d already there\n", len(created), len(files)-len(created))
-	for _, s := range ss {
-		if line := unservedVersion(s, crds); line != "" {
-			r.unservedGatewayAPI[s.Name] = line
-		}
-	}
+	r.skipUnusable(ss, crds, ignored)
 	for _, name := range created {
 		if err := waitEstablished(ctx, res, name); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// skipUnusable marks the scenarios the cluster's Gateway API CRDs cannot
+// carry: one with an object of a kind istiod ignores at the CRD's bundle
+// version (watchedByIstiod), or written at a version the CRD does not serve
+// (unservedVersion). cannotRunAfterSetup skips them with that line; the
+// other scenarios run.
+func (r *Run) skipUnusable(ss []scenarios.Scenario, crds map[schema.GroupKind]*unstructured.Unstructured, ignored map[schema.GroupKind]string) {
+	for _, s := range ss {
+		line := unservedVersion(s, crds)
+		for _, o := range s.Objects() {
+			if why, ok := ignored[o.Object.GetObjectKind().GroupVersionKind().GroupKind()]; ok {
+				line = why
+			}
+		}
+		if line != "" {
+			r.unservedGatewayAPI[s.Name] = line
+		}
+	}
 }
 
 // unservedVersion names the first of the scenario's Gateway API objects that
@@ -306,7 +320,7 @@ func rolledOut(d *appsv1.Deployment) bool {
 // version istiod will not watch (pkg/kube/kclient/crdwatcher.go,
 // minimumVersionFilter: gatewayapi.MinimumCRDVersions, TLSRoute from v1.5.0):
 // its objects would be applied and then ignored, and the checks would fail
-// as a routing mismatch.
+// as a routing mismatch. The scenarios that use it are skipped with why.
 func watchedByIstiod(crd *unstructured.Unstructured) error {
 	floor, gated := gatewayapi.MinimumCRDVersions[crd.GetName()]
 	if !gated {

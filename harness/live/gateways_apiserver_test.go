@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/e2e-framework/klient/k8s"
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
+	"sigs.k8s.io/gateway-api/pkg/consts"
 
 	"istio-egress-conformance/harness/command"
 	"istio-egress-conformance/harness/config"
@@ -255,6 +256,20 @@ func testStandardChannelTLSRoute(t *testing.T, cfg *envconf.Config) {
 	assert.Regexp(t, `^TLSRoute istio-doc-egress-gateway-api-tls-envtestg5/direct-cnn-to-egress-gateway gateway.networking.k8s.io/v1alpha2: the cluster's CRD tlsroutes.gateway.networking.k8s.io \(standard channel, gateway.networking.k8s.io/bundle-version v1\.6\.0\) serves v1 only: `, r.cannotRunAfterSetup(written))
 	require.NoError(t, r.applyScenario(ctx, cfg, s), "the v1 TLSRoutes apply to the standard channel's CRD")
 	assertOnlyNamespaceWaitFailed(t, r.teardownScenario(ctx, cfg, s))
+
+	// A CRD whose bundle istiod ignores skips the scenarios that use it, not the run.
+	crd := crdNamed("tlsroutes.gateway.networking.k8s.io")
+	require.NoError(t, res.Get(ctx, crd.GetName(), "", crd))
+	annotations := crd.GetAnnotations()
+	annotations[consts.BundleVersionAnnotation] = "v1.4.1"
+	crd.SetAnnotations(annotations)
+	require.NoError(t, res.Update(ctx, crd))
+	old := testRun(t, "envtestg6", true)
+	old.Cfg.External = config.ExternalInternet
+	old.catalog = []scenarios.Entry{{ID: s.Name, Scenario: old.scenario(t, s.Name)}}
+	_, err = old.InstallGateways(ctx, cfg)
+	require.NoError(t, err, "one outdated CRD does not end the run")
+	assert.Contains(t, old.cannotRunAfterSetup(old.scenario(t, s.Name)), `has gateway.networking.k8s.io/bundle-version="v1.4.1"; istiod ignores it below 1.5.0`)
 }
 
 // replaceCRD swaps the cluster's CRD of that name for the pinned gateway-api
