@@ -97,9 +97,10 @@ func TestBadConfigDumpsAreOneLineErrors(t *testing.T) {
 	}
 }
 
-// TestResolvedAddressesReadEnvoysClusterStatus reads /clusters?format=json
-// (Envoy's admin.Clusters, written here with Envoy's own proto) with istioctl's reader.
-func TestResolvedAddressesReadEnvoysClusterStatus(t *testing.T) {
+// TestLoadsFromClustersReadEnvoysClusterStatus reads /clusters?format=json
+// (Envoy's admin.Clusters, written here with Envoy's own proto) with
+// istioctl's reader: each cluster's endpoints, and their addresses.
+func TestLoadsFromClustersReadEnvoysClusterStatus(t *testing.T) {
 	status := &admin.Clusters{ClusterStatuses: []*admin.ClusterStatus{
 		{Name: "outbound|80||www.tetrate.io", HostStatuses: []*admin.HostStatus{{Address: &core.Address{Address: &core.Address_SocketAddress{
 			SocketAddress: &core.SocketAddress{Address: "10.244.0.7", PortSpecifier: &core.SocketAddress_PortValue{PortValue: 443}}}}}}},
@@ -107,18 +108,16 @@ func TestResolvedAddressesReadEnvoysClusterStatus(t *testing.T) {
 	}}
 	b, err := protomarshal.Marshal(status)
 	require.NoError(t, err)
-	got, err := judge.ResolvedAddresses(b)
-	require.NoError(t, err)
-	assert.Equal(t, map[string][]string{"outbound|80||www.tetrate.io": {"10.244.0.7"}, "PassthroughCluster": {}}, got)
 	loads, err := judge.LoadsFromClusters(b)
 	require.NoError(t, err)
+	assert.Equal(t, map[string][]string{"outbound|80||www.tetrate.io": {"10.244.0.7"}, "PassthroughCluster": {}}, judge.AddressesOf(loads))
 	eps := loads["outbound|80||www.tetrate.io"].GetEndpoints()[0].GetLbEndpoints()
 	require.Len(t, eps, 1, "the live tier's EDS endpoints come from the same answer")
 	assert.Equal(t, uint32(443), eps[0].GetEndpoint().GetAddress().GetSocketAddress().GetPortValue())
 	assert.Empty(t, loads["PassthroughCluster"].GetEndpoints())
-	_, err = judge.ResolvedAddresses([]byte("no such admin path\n"))
+	_, err = judge.LoadsFromClusters([]byte("no such admin path\n"))
 	assert.ErrorContains(t, err, "clusters?format=json: not Envoy's JSON")
-	_, err = judge.ResolvedAddresses([]byte("{}"))
+	_, err = judge.LoadsFromClusters([]byte("{}"))
 	assert.EqualError(t, err, "clusters?format=json: no cluster statuses: not a running proxy's answer")
 }
 

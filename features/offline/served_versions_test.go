@@ -1,11 +1,12 @@
 package offline
 
 import (
-	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"istio-egress-conformance/harness/fixture"
 	"istio-egress-conformance/harness/offline"
@@ -33,30 +34,21 @@ func TestServedVersionsPredictTheSame(t *testing.T) {
 	}
 }
 
-// writtenAt is s with every object of the group written at version instead,
-// read back through the fixture loader.
+// writtenAt is s with every object of the group written at version instead
+// (fixture.AtVersion).
 func writtenAt(t *testing.T, s scenarios.Scenario, group, version string) scenarios.Scenario {
 	out := s
 	out.Resolved = nil
 	for _, f := range s.Resolved {
-		var objs []fixture.Object
-		for _, o := range f.Objects {
-			gvk := o.Object.GetObjectKind().GroupVersionKind()
-			if gvk.Group == group {
-				doc, err := json.Marshal(o.Object)
-				require.NoError(t, err)
-				var m map[string]any
-				require.NoError(t, json.Unmarshal(doc, &m))
-				m["apiVersion"] = group + "/" + version
-				doc, err = json.Marshal(m)
-				require.NoError(t, err)
-				back, err := fixture.Parse(f.Name, doc)
-				require.NoError(t, err, "%s at %s", o, version)
-				o = back.Objects[0]
+		f.Objects = slices.Clone(f.Objects)
+		for i, o := range f.Objects {
+			if o.Object.GetObjectKind().GroupVersionKind().Group != group {
+				continue
 			}
-			objs = append(objs, o)
+			var err error
+			f.Objects[i].Object, err = fixture.AtVersion(o.Object, schema.GroupVersion{Group: group, Version: version})
+			require.NoError(t, err, "%s at %s", o, version)
 		}
-		f.Objects = objs
 		out.Resolved = append(out.Resolved, f)
 	}
 	return out

@@ -44,7 +44,8 @@ func injectedClient(ctx context.Context, res *resources.Resources, namespace, ip
 // returns that config. It fails, naming the hosts, when
 // istiod dies, the stream closes or within passes.
 func AwaitConfig(ctx context.Context, c *adsc.ADSC, d *Istiod, hosts []string, present bool, within time.Duration) (*simulation.Simulation, error) {
-	w := xdsWait{snapshot: func() *simulation.Simulation { return snapshot(c) }, pushed: func() (bool, error) { return drained(c.Updates) }, quiet: present}
+	w := sidecarWait(c)
+	w.quiet = present
 	w.ready = func(sim *simulation.Simulation) (bool, string) {
 		has, missing := hasClusters(sim, hosts)
 		if !present {
@@ -56,10 +57,7 @@ func AwaitConfig(ctx context.Context, c *adsc.ADSC, d *Istiod, hosts []string, p
 		if !has {
 			return false, fmt.Sprintf("no cluster for %v in the sidecar's config", missing)
 		}
-		if routes := missingPortRoutes(sim); len(routes) > 0 {
-			return false, fmt.Sprintf("the routes %v its listeners name are not in the sidecar's config", routes)
-		}
-		return true, ""
+		return routesArrived(sim)
 	}
 	sim, err := awaitXDS(ctx, d, w, within)
 	if !present {
@@ -79,10 +77,11 @@ func awaitPredicted(ctx context.Context, c *adsc.ADSC, d *Istiod, checks []scena
 	if want == nil {
 		return AwaitConfig(ctx, c, d, hosts, true, within)
 	}
-	w := xdsWait{snapshot: func() *simulation.Simulation { return snapshot(c) }, pushed: func() (bool, error) { return drained(c.Updates) }, quiet: true, settle: true}
+	w := sidecarWait(c)
+	w.quiet, w.settle = true, true
 	w.ready = func(sim *simulation.Simulation) (bool, string) {
-		if routes := missingPortRoutes(sim); len(routes) > 0 {
-			return false, fmt.Sprintf("the routes %v its listeners name are not in the sidecar's config", routes)
+		if ok, lacks := routesArrived(sim); !ok {
+			return false, lacks
 		}
 		got, err := judge.FromSimulation(sim, checks)
 		if err != nil {
@@ -98,6 +97,21 @@ func awaitPredicted(ctx context.Context, c *adsc.ADSC, d *Istiod, checks []scena
 		return true, ""
 	}
 	return awaitXDS(ctx, d, w, within)
+}
+
+// sidecarWait is a wait on the sidecar's state-of-the-world stream: its
+// snapshot and its pushes; the caller says what it waits for.
+func sidecarWait(c *adsc.ADSC) xdsWait {
+	return xdsWait{snapshot: func() *simulation.Simulation { return snapshot(c) }, pushed: func() (bool, error) { return drained(c.Updates) }}
+}
+
+// routesArrived says whether the routes the sidecar's listeners name have
+// come with them (missingPortRoutes), and when not, which are missing.
+func routesArrived(sim *simulation.Simulation) (bool, string) {
+	if routes := missingPortRoutes(sim); len(routes) > 0 {
+		return false, fmt.Sprintf("the routes %v its listeners name are not in the sidecar's config", routes)
+	}
+	return true, ""
 }
 
 // xdsWait is one wait for what istiod serves a proxy, over either xDS

@@ -85,6 +85,9 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 			}
 		}
 	}()
+	// The offline translation of the same objects says what the client's
+	// config should hold (awaitPredicted), before the clock of ApplyToConfig starts.
+	out.Offline, out.OfflineErr = offline.Predict(s)
 	start := time.Now()
 	client, hosts, err := m.apply(ctx, res, s, f, runID, ip, &out)
 	if err != nil {
@@ -95,7 +98,6 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 		return out, err
 	}
 	defer conn.Close()
-	out.Offline, out.OfflineErr = offline.Predict(s)
 	if client.sim, err = awaitPredicted(ctx, conn, m.Istiod, s.Checks, out.Offline, hosts, ConvergeWithin); err != nil {
 		return out, err
 	}
@@ -105,7 +107,7 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 	}
 	proxies := []sdsProxy{client}
 	if f.Gateway != nil {
-		gw, err := m.gatewayHop(ctx, res, *f.Gateway, gatewayIP(ip), &out)
+		gw, err := m.gatewayHop(ctx, *f.Gateway, gatewayIP(ip), &out)
 		if err != nil {
 			return out, err
 		}
@@ -180,7 +182,7 @@ func gatewayEndpoints(ctx context.Context, res *resources.Resources, g egressgat
 // gatewayHop connects as the scenario's egress gateway and predicts the
 // gateway's hop of every check that reaches it, from the config istiod
 // serves the gateway.
-func (m *Mesh) gatewayHop(ctx context.Context, res *resources.Resources, g egressgateway.Gateway, ip string, out *Outcome) (sdsProxy, error) {
+func (m *Mesh) gatewayHop(ctx context.Context, g egressgateway.Gateway, ip string, out *Outcome) (sdsProxy, error) {
 	p := sdsProxy{name: "gateway", namespace: g.Namespace, serviceAccount: g.ServiceAccount()}
 	var err error
 	if p.node, err = GatewayNode(g, ip, config.DefaultIstioVersion); err != nil {

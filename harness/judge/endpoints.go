@@ -1,6 +1,7 @@
 package judge
 
 import (
+	"fmt"
 	"strings"
 
 	cluster "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
@@ -38,12 +39,17 @@ func LoadsOf(las []*endpoint.ClusterLoadAssignment) map[string]*endpoint.Cluster
 }
 
 // LoadsFromClusters are the endpoints a running proxy holds, per cluster,
-// from Envoy's /clusters?format=json (istioctl's reader: what `istioctl
-// proxy-config endpoint` lists), as load assignments.
+// from Envoy's /clusters?format=json as `pilot-agent request GET
+// clusters?format=json` prints it (istioctl's reader,
+// istioctl/pkg/util/clusters: what `istioctl proxy-config endpoint` lists),
+// as load assignments.
 func LoadsFromClusters(clustersJSON []byte) (map[string]*endpoint.ClusterLoadAssignment, error) {
 	var w clusters.Wrapper
 	if err := w.UnmarshalJSON(clustersJSON); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("clusters?format=json: not Envoy's JSON: %v", err)
+	}
+	if len(w.GetClusterStatuses()) == 0 {
+		return nil, fmt.Errorf("clusters?format=json: no cluster statuses: not a running proxy's answer")
 	}
 	out := map[string]*endpoint.ClusterLoadAssignment{}
 	for _, cs := range w.GetClusterStatuses() {

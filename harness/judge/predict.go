@@ -86,30 +86,42 @@ func predictCall(sim *simulation.Simulation, in simulation.Call, req envoyroute.
 			host = rewrite
 		}
 	}
-	if p.UpstreamHost, p.UpstreamPort, p.TLSMode, p.SNI, p.AutoSNI, p.AutoSANValidation, err = upstreamOf(sim, p.Cluster, host); err != nil {
+	u, err := upstreamOf(sim, p.Cluster, host)
+	if err != nil {
 		return p, err
 	}
+	p.UpstreamHost, p.UpstreamPort, p.TLSMode, p.SNI, p.AutoSNI, p.AutoSANValidation = u.host, u.port, u.tls.mode, u.tls.sni, u.tls.autoSNI, u.tls.autoSAN
 	for i, w := range p.Weighted {
-		if p.Weighted[i].UpstreamHost, p.Weighted[i].UpstreamPort, p.Weighted[i].TLSMode, p.Weighted[i].SNI, _, _, err = upstreamOf(sim, w.Cluster, host); err != nil {
+		if u, err = upstreamOf(sim, w.Cluster, host); err != nil {
 			return p, err
 		}
+		p.Weighted[i].UpstreamHost, p.Weighted[i].UpstreamPort, p.Weighted[i].TLSMode, p.Weighted[i].SNI = u.host, u.port, u.tls.mode, u.tls.sni
 	}
 	return p, nil
 }
 
-// upstreamOf is where a cluster of the proxy sends the request, and the TLS
-// it originates: all empty for a cluster the proxy lacks.
-func upstreamOf(sim *simulation.Simulation, name, hostHeader string) (host string, port int, mode, sni string, autoSNI, autoSAN bool, err error) {
+// upstream is where a cluster sends a request, and the TLS it originates.
+type upstream struct {
+	host string
+	port int
+	tls  upstreamTLSPrediction
+}
+
+// upstreamOf is the upstream of a cluster of the proxy for a request with
+// that Host: empty for a cluster the proxy lacks.
+func upstreamOf(sim *simulation.Simulation, name, hostHeader string) (upstream, error) {
 	cl := xdstest.ExtractCluster(name, sim.Clusters)
 	if cl == nil {
-		return "", 0, "", "", false, false, nil
+		return upstream{}, nil
 	}
-	host, port = firstEndpoint(cl)
+	var u upstream
+	u.host, u.port = firstEndpoint(cl)
 	if cl.GetType() == cluster.Cluster_EDS {
-		host, port = edsUpstream(cl)
+		u.host, u.port = edsUpstream(cl)
 	}
-	tls, err := upstreamTLS(cl, sniFromHost(hostHeader))
-	return host, port, tls.mode, tls.sni, tls.autoSNI, tls.autoSAN, err
+	var err error
+	u.tls, err = upstreamTLS(cl, sniFromHost(hostHeader))
+	return u, err
 }
 
 // routeHTTP follows the request through the route configuration as Envoy's

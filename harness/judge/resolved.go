@@ -1,38 +1,27 @@
 package judge
 
 import (
-	"fmt"
-
 	cluster "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
-	"istio.io/istio/istioctl/pkg/util/clusters"
+	endpoint "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	"istio.io/istio/pilot/pkg/simulation"
 	"istio.io/istio/pilot/test/xdstest"
 )
 
-// ResolvedAddresses reads Envoy's /clusters?format=json (as `pilot-agent
-// request GET clusters?format=json` prints it) with istioctl's own reader
-// (istioctl/pkg/util/clusters, what `istioctl proxy-config endpoint` parses)
-// into each cluster's current host addresses: for a DNS cluster, what the
-// proxy resolved its endpoint's name to.
-func ResolvedAddresses(clustersJSON []byte) (map[string][]string, error) {
-	var w clusters.Wrapper
-	if err := w.UnmarshalJSON(clustersJSON); err != nil {
-		return nil, fmt.Errorf("clusters?format=json: not Envoy's JSON: %v", err)
-	}
-	if len(w.GetClusterStatuses()) == 0 {
-		return nil, fmt.Errorf("clusters?format=json: no cluster statuses: not a running proxy's answer")
-	}
+// AddressesOf are each cluster's current host addresses in loads (from
+// LoadsFromClusters): for a DNS cluster, what the proxy resolved its
+// endpoint's name to.
+func AddressesOf(loads map[string]*endpoint.ClusterLoadAssignment) map[string][]string {
 	out := map[string][]string{}
-	for _, cs := range w.GetClusterStatuses() {
+	for name, la := range loads {
 		addrs := []string{}
-		for _, h := range cs.GetHostStatuses() {
-			if sa := h.GetAddress().GetSocketAddress(); sa != nil {
-				addrs = append(addrs, sa.GetAddress())
+		for _, locality := range la.GetEndpoints() {
+			for _, ep := range locality.GetLbEndpoints() {
+				addrs = append(addrs, ep.GetEndpoint().GetAddress().GetSocketAddress().GetAddress())
 			}
 		}
-		out[cs.GetName()] = addrs
+		out[name] = addrs
 	}
-	return out, nil
+	return out
 }
 
 // ResolvesByDNS reports whether the proxy resolves the cluster's endpoint

@@ -105,12 +105,6 @@ func (r *Run) installGatewayAPI(ctx context.Context, cfg *envconf.Config, ss []s
 		return err
 	}
 	res := cfg.Client().Resources()
-	used := map[schema.GroupKind]bool{}
-	for _, s := range ss {
-		for _, o := range s.Objects() {
-			used[o.Object.GetObjectKind().GroupVersionKind().GroupKind()] = true
-		}
-	}
 	var created []string
 	crds := map[schema.GroupKind]*unstructured.Unstructured{}
 	ignored := map[schema.GroupKind]string{} // CRDs istiod does not watch, and why
@@ -130,8 +124,8 @@ func (r *Run) installGatewayAPI(ctx context.Context, cfg *envconf.Config, ss []s
 		err = res.Get(ctx, crd.GetName(), "", existing)
 		if err == nil {
 			crds[gk] = existing
-			if err := watchedByIstiod(existing); err != nil && used[gk] {
-				ignored[gk] = err.Error()
+			if err := watchedByIstiod(existing); err != nil {
+				ignored[gk] = err.Error() // skipUnusable skips the scenarios that use it
 			}
 			continue
 		}

@@ -18,8 +18,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/e2e-framework/klient/decoder"
-	"sigs.k8s.io/e2e-framework/klient/k8s"
 	"sigs.k8s.io/e2e-framework/klient/k8s/resources"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/gateway-api/pkg/consts"
@@ -28,6 +28,7 @@ import (
 	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/egressgateway"
 	"istio-egress-conformance/harness/facts"
+	"istio-egress-conformance/harness/fixture"
 	"istio-egress-conformance/harness/istio"
 	"istio-egress-conformance/harness/preflight"
 	"istio-egress-conformance/scenarios"
@@ -288,7 +289,8 @@ func replaceCRD(t *testing.T, res *resources.Resources, name, channel string) {
 	require.NoError(t, waitEstablished(ctx, res, name))
 }
 
-// atVersion is s with its objects of kind written at version instead.
+// atVersion is s with its objects of kind written at version instead
+// (fixture.AtVersion).
 func atVersion(t *testing.T, s scenarios.Scenario, kind, version string) scenarios.Scenario {
 	out := s
 	out.Resolved = nil
@@ -297,13 +299,13 @@ func atVersion(t *testing.T, s scenarios.Scenario, kind, version string) scenari
 		f.Objects = slices.Clone(f.Objects)
 		for i, o := range f.Objects {
 			gvk := o.Object.GetObjectKind().GroupVersionKind()
-			if gvk.Kind == kind {
-				o.Object = o.Object.DeepCopyObject().(k8s.Object)
-				gvk.Version = version
-				o.Object.GetObjectKind().SetGroupVersionKind(gvk)
-				f.Objects[i] = o
-				changed++
+			if gvk.Kind != kind {
+				continue
 			}
+			var err error
+			f.Objects[i].Object, err = fixture.AtVersion(o.Object, schema.GroupVersion{Group: gvk.Group, Version: version})
+			require.NoError(t, err)
+			changed++
 		}
 		out.Resolved = append(out.Resolved, f)
 	}

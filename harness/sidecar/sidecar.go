@@ -111,16 +111,13 @@ func ExecReader(res *resources.Resources) Reader {
 		if err != nil {
 			return View{}, err
 		}
-		resolved, err := judge.ResolvedAddresses(status)
-		if err != nil {
-			return View{}, err
-		}
-		// An EDS cluster's endpoints are not in the config dump: /clusters has them.
+		// What each cluster's hosts are now: a DNS cluster's resolved
+		// addresses, an EDS cluster's endpoints (not in the config dump).
 		loads, err := judge.LoadsFromClusters(status)
 		if err != nil {
 			return View{}, err
 		}
-		view := View{Sim: judge.WithEndpoints(sim, loads), Resolved: resolved, Pending: pending}
+		view := View{Sim: judge.WithEndpoints(sim, loads), Resolved: judge.AddressesOf(loads), Pending: pending}
 		return view, readCDSRejections(ctx, res, p, &view)
 	}
 }
