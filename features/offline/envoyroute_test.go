@@ -3,6 +3,7 @@ package offline
 import (
 	"testing"
 
+	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	endpoint "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	"github.com/stretchr/testify/assert"
@@ -106,10 +107,25 @@ func TestEDSClustersHaveTheirEndpoints(t *testing.T) {
 
 	sim, err := offline.Simulate(s)
 	require.NoError(t, err)
-	withoutEndpoints := judge.WithEndpoints(sim, map[string]*endpoint.ClusterLoadAssignment{p.Cluster: {ClusterName: p.Cluster}})
+	gateway := []string{"istio-egressgateway.istio-system.svc.cluster.local"}
+	withoutEndpoints := judge.WithEndpoints(sim, map[string]*endpoint.ClusterLoadAssignment{p.Cluster: {ClusterName: p.Cluster}}, gateway)
 	got, err := judge.FromSimulation(withoutEndpoints, s.Checks)
 	require.NoError(t, err)
 	assert.Equal(t, [2]any{"", 0}, [2]any{got[1].UpstreamHost, got[1].UpstreamPort})
+
+	// A cluster's endpoints count only for the Services every tier knows the
+	// endpoints of (facts.EndpointHosts): a live cluster has more.
+	onPort := func(port uint32) map[string]*endpoint.ClusterLoadAssignment {
+		return map[string]*endpoint.ClusterLoadAssignment{p.Cluster: {ClusterName: p.Cluster, Endpoints: []*endpoint.LocalityLbEndpoints{{LbEndpoints: []*endpoint.LbEndpoint{{
+			HostIdentifier: &endpoint.LbEndpoint_Endpoint{Endpoint: &endpoint.Endpoint{Address: &core.Address{Address: &core.Address_SocketAddress{
+				SocketAddress: &core.SocketAddress{Address: "10.244.1.9", PortSpecifier: &core.SocketAddress_PortValue{PortValue: port}}}}}}}}}}}}
+	}
+	got, err = judge.FromSimulation(judge.WithEndpoints(withoutEndpoints, onPort(8080), gateway), s.Checks)
+	require.NoError(t, err)
+	assert.Equal(t, 8080, got[1].UpstreamPort)
+	got, err = judge.FromSimulation(judge.WithEndpoints(withoutEndpoints, onPort(8080), nil), s.Checks)
+	require.NoError(t, err)
+	assert.Equal(t, [2]any{"", 0}, [2]any{got[1].UpstreamHost, got[1].UpstreamPort}, "a Service not every tier knows the endpoints of keeps none")
 }
 
 // TestHostRewriteIsTheAutoSNI: under auto_sni (a DestinationRule with no sni:

@@ -44,7 +44,7 @@ func injectedClient(ctx context.Context, res *resources.Resources, namespace, ip
 // returns that config. It fails, naming the hosts, when
 // istiod dies, the stream closes or within passes.
 func AwaitConfig(ctx context.Context, c *adsc.ADSC, d *Istiod, hosts []string, present bool, within time.Duration) (*simulation.Simulation, error) {
-	w := sidecarWait(c)
+	w := sidecarWait(c, nil) // its hosts' clusters, not their endpoints
 	w.quiet = present
 	w.ready = func(sim *simulation.Simulation) (bool, string) {
 		has, missing := hasClusters(sim, hosts)
@@ -70,14 +70,15 @@ func AwaitConfig(ctx context.Context, c *adsc.ADSC, d *Istiod, hosts []string, p
 // what the offline translation of the same scenario predicts (want: its
 // sidecar hop), and istiod is quiet: the config then holds the scenario,
 // whatever hosts the scenario leaves in the client's scope (a Sidecar may
-// leave its own ServiceEntry out). Without an offline prediction it waits
+// leave its own ServiceEntry out); its EDS clusters carry the endpoints of
+// endpointHosts (facts.EndpointHosts). Without an offline prediction it waits
 // for the hosts' clusters (AwaitConfig). Past within it returns the config
 // as it is: the checks' verdicts name what still differs.
-func awaitPredicted(ctx context.Context, c *adsc.ADSC, d *Istiod, checks []scenarios.Check, want []results.Prediction, hosts []string, within time.Duration) (*simulation.Simulation, error) {
+func awaitPredicted(ctx context.Context, c *adsc.ADSC, d *Istiod, checks []scenarios.Check, endpointHosts []string, want []results.Prediction, hosts []string, within time.Duration) (*simulation.Simulation, error) {
 	if want == nil {
 		return AwaitConfig(ctx, c, d, hosts, true, within)
 	}
-	w := sidecarWait(c)
+	w := sidecarWait(c, endpointHosts)
 	w.quiet, w.settle = true, true
 	w.ready = func(sim *simulation.Simulation) (bool, string) {
 		if ok, lacks := routesArrived(sim); !ok {
@@ -100,9 +101,10 @@ func awaitPredicted(ctx context.Context, c *adsc.ADSC, d *Istiod, checks []scena
 }
 
 // sidecarWait is a wait on the sidecar's state-of-the-world stream: its
-// snapshot and its pushes; the caller says what it waits for.
-func sidecarWait(c *adsc.ADSC) xdsWait {
-	return xdsWait{snapshot: func() *simulation.Simulation { return snapshot(c) }, pushed: func() (bool, error) { return drained(c.Updates) }}
+// snapshot (with the endpoints of endpointHosts) and its pushes; the caller
+// says what it waits for.
+func sidecarWait(c *adsc.ADSC, endpointHosts []string) xdsWait {
+	return xdsWait{snapshot: func() *simulation.Simulation { return snapshot(c, endpointHosts) }, pushed: func() (bool, error) { return drained(c.Updates) }}
 }
 
 // routesArrived says whether the routes the sidecar's listeners name have

@@ -98,7 +98,7 @@ func (m *Mesh) Judge(ctx context.Context, cfg *envconf.Config, runID, ip string,
 		return out, err
 	}
 	defer conn.Close()
-	if client.sim, err = awaitPredicted(ctx, conn, m.Istiod, s.Checks, out.Offline, hosts, ConvergeWithin); err != nil {
+	if client.sim, err = awaitPredicted(ctx, conn, m.Istiod, s.Checks, f.EndpointHosts, out.Offline, hosts, ConvergeWithin); err != nil {
 		return out, err
 	}
 	out.ApplyToConfig = time.Since(start)

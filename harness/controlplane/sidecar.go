@@ -82,12 +82,12 @@ func Connect(grpcAddr string, cfg adsc.Config) (*adsc.ADSC, error) {
 }
 
 // snapshot is the sidecar's current config as Istio's simulation reads it.
-func snapshot(c *adsc.ADSC) *simulation.Simulation {
+func snapshot(c *adsc.ADSC, endpointHosts []string) *simulation.Simulation {
 	return judge.WithEndpoints(&simulation.Simulation{
 		Listeners: sortedValues(c.GetHTTPListeners(), c.GetTCPListeners()),
 		Clusters:  sortedValues(c.GetClusters(), c.GetEdsClusters()),
 		Routes:    sortedValues(c.GetRoutes()),
-	}, c.GetEndpoints())
+	}, c.GetEndpoints(), endpointHosts)
 }
 
 type named interface {

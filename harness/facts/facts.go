@@ -6,12 +6,16 @@
 package facts
 
 import (
+	"fmt"
 	"net/url"
 	"slices"
 
 	networking "istio.io/api/networking/v1alpha3"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 
 	"istio-egress-conformance/harness/egressgateway"
+	"istio-egress-conformance/harness/fixture"
 	"istio-egress-conformance/scenarios"
 )
 
@@ -27,6 +31,12 @@ type Facts struct {
 	// CredentialNames are its DestinationRules' credentialNames, each once:
 	// the Secrets a proxy's clusters get over SDS.
 	CredentialNames []string
+	// EndpointHosts are the Services whose endpoints every tier knows: the
+	// egress gateway's (the tiers without a cluster give it the EndpointSlice
+	// its pod would have) and those the fixtures give endpoints themselves
+	// (an EndpointSlice or Endpoints object). A cluster has more (a Service's
+	// pods make its endpoints there), which no tier without one can predict.
+	EndpointHosts []string
 }
 
 // Of derives the scenario's facts.
@@ -34,6 +44,7 @@ func Of(s scenarios.Scenario) Facts {
 	var f Facts
 	if g, ok := egressgateway.Of(s); ok {
 		f.Gateway = &g
+		f.EndpointHosts = append(f.EndpointHosts, g.Host())
 	}
 	for _, c := range s.Checks {
 		if u, err := url.Parse(c.URL); err == nil {
@@ -41,6 +52,9 @@ func Of(s scenarios.Scenario) Facts {
 		}
 	}
 	for _, o := range s.Objects() {
+		if host := endpointsOf(o); host != "" {
+			f.EndpointHosts = addOnce(f.EndpointHosts, host)
+		}
 		if o.Istio == nil {
 			continue
 		}
@@ -56,6 +70,23 @@ func Of(s scenarios.Scenario) Facts {
 		}
 	}
 	return f
+}
+
+// endpointsOf is the host of the Service a fixture object gives endpoints
+// to: an EndpointSlice's (its kubernetes.io/service-name label), or an
+// Endpoints object's (the Service of its name); "" for other objects.
+func endpointsOf(o fixture.Object) string {
+	name := ""
+	switch o.Object.(type) {
+	case *discoveryv1.EndpointSlice:
+		name = o.Object.GetLabels()[discoveryv1.LabelServiceName]
+	case *corev1.Endpoints:
+		name = o.Object.GetName()
+	}
+	if name == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s.%s.svc.cluster.local", name, o.Object.GetNamespace())
 }
 
 // Hosts are the host names the scenarios' checks reach and the SNI names

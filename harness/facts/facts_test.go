@@ -52,3 +52,33 @@ func TestOneWalkerCoversPortsAndSubsets(t *testing.T) {
 	assert.Nil(t, f.Gateway)
 	assert.Equal(t, []string{"www.tetrate.io", "all.example.com", "port.example.com", "subset.example.com"}, Hosts(s))
 }
+
+// TestEndpointHostsAreTheOnesEveryTierKnows: the egress gateway's Service
+// (the tiers without a cluster model its EndpointSlice) and the Services the
+// fixtures give endpoints themselves; not a Service whose pods would make
+// its endpoints on a cluster.
+func TestEndpointHostsAreTheOnesEveryTierKnows(t *testing.T) {
+	file, err := fixture.Parse("services.yaml", []byte(`apiVersion: v1
+kind: Service
+metadata: {name: my-nginx, namespace: mesh-external}
+spec:
+  selector: {run: my-nginx}
+  ports: [{name: https, port: 443}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: legacy, namespace: mesh-external}
+spec:
+  ports: [{name: http, port: 80}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: legacy-1, namespace: mesh-external, labels: {kubernetes.io/service-name: legacy}}
+addressType: IPv4
+endpoints: [{addresses: [10.0.0.9]}]
+ports: [{name: http, port: 8080}]
+`))
+	require.NoError(t, err)
+	f := Of(scenarios.Scenario{EgressGateway: "istio-egressgateway", Resolved: []fixture.File{file}})
+	assert.Equal(t, []string{"istio-egressgateway.istio-system.svc.cluster.local", "legacy.mesh-external.svc.cluster.local"}, f.EndpointHosts)
+}

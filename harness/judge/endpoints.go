@@ -2,6 +2,7 @@ package judge
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	cluster "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
@@ -12,15 +13,17 @@ import (
 	"istio.io/istio/pilot/pkg/simulation"
 )
 
-// WithEndpoints is sim with each EDS cluster's load assignment filled in
-// from loads, by cluster name: EDS delivers an EDS cluster's endpoints apart
-// from its CDS resource (api/envoy/config/cluster/v3/cluster.proto,
-// eds_cluster_config), which Istio's simulation does not read.
-func WithEndpoints(sim *simulation.Simulation, loads map[string]*endpoint.ClusterLoadAssignment) *simulation.Simulation {
+// WithEndpoints is sim with the load assignment of each EDS cluster of a
+// Service in hosts filled in from loads, by cluster name: EDS delivers an EDS
+// cluster's endpoints apart from its CDS resource (api/envoy/config/cluster/
+// v3/cluster.proto, eds_cluster_config), which Istio's simulation does not
+// read. hosts are the Services whose endpoints every tier knows
+// (facts.EndpointHosts): others keep none, in every tier alike.
+func WithEndpoints(sim *simulation.Simulation, loads map[string]*endpoint.ClusterLoadAssignment, hosts []string) *simulation.Simulation {
 	out := *sim
 	out.Clusters = make([]*cluster.Cluster, len(sim.Clusters))
 	for i, c := range sim.Clusters {
-		if la, ok := loads[c.GetName()]; ok && c.GetType() == cluster.Cluster_EDS {
+		if la, ok := loads[c.GetName()]; ok && c.GetType() == cluster.Cluster_EDS && slices.Contains(hosts, serviceHost(c.GetName())) {
 			c = proto.Clone(c).(*cluster.Cluster)
 			c.LoadAssignment = la
 		}
@@ -78,6 +81,11 @@ func edsUpstream(cl *cluster.Cluster) (string, int) {
 	if port == 0 {
 		return "", 0
 	}
-	parts := strings.Split(cl.GetName(), "|")
-	return parts[len(parts)-1], port
+	return serviceHost(cl.GetName()), port
+}
+
+// serviceHost is the Service host of a cluster named outbound|<port>|<subset>|<host>.
+func serviceHost(cluster string) string {
+	parts := strings.Split(cluster, "|")
+	return parts[len(parts)-1]
 }

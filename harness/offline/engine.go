@@ -37,8 +37,9 @@ import (
 // that reaches it carries. The proxies' version is the Istio release the live
 // tier installs by default.
 func Predict(s scenarios.Scenario) ([]results.Prediction, error) {
-	g := facts.Of(s).Gateway
-	sidecar, gw, err := simulate(s, g)
+	f := facts.Of(s)
+	g := f.Gateway
+	sidecar, gw, err := simulate(s, f)
 	if err != nil {
 		return nil, err
 	}
@@ -57,20 +58,21 @@ func Predict(s scenarios.Scenario) ([]results.Prediction, error) {
 // Simulate is the client sidecar's Envoy config that Istio's translation
 // makes of the scenario's objects: the input of Istio's traffic simulation.
 func Simulate(s scenarios.Scenario) (*simulation.Simulation, error) {
-	sidecar, _, err := simulate(s, facts.Of(s).Gateway)
+	sidecar, _, err := simulate(s, facts.Of(s))
 	return sidecar, err
 }
 
 // SimulateGateway is the scenario's egress gateway's Envoy config, as
 // Istio's translation makes it; nil when the scenario names no gateway.
 func SimulateGateway(s scenarios.Scenario) (*simulation.Simulation, error) {
-	_, gateway, err := simulate(s, facts.Of(s).Gateway)
+	_, gateway, err := simulate(s, facts.Of(s))
 	return gateway, err
 }
 
 // simulate translates the scenario once for its proxies: the client's
-// sidecar, and its egress gateway g when it names one (nil otherwise).
-func simulate(s scenarios.Scenario, g *egressgateway.Gateway) (sidecar, gateway *simulation.Simulation, err error) {
+// sidecar, and its egress gateway when it names one (nil otherwise).
+func simulate(s scenarios.Scenario, f facts.Facts) (sidecar, gateway *simulation.Simulation, err error) {
+	g := f.Gateway
 	quietIstioLogs()
 	configs := istioConfigs(s)
 	kube, err := kubernetesObjects(s, g)
@@ -96,7 +98,7 @@ func simulate(s scenarios.Scenario, g *egressgateway.Gateway) (sidecar, gateway 
 				IstioVersion:   config.DefaultIstioVersion,
 			},
 		})
-		sidecar = judge.WithEndpoints(simulation.NewSimulationFromConfigGen(nil, gen, proxy), judge.LoadsOf(endpoints(proxy)))
+		sidecar = judge.WithEndpoints(simulation.NewSimulationFromConfigGen(nil, gen, proxy), judge.LoadsOf(endpoints(proxy)), f.EndpointHosts)
 		if g != nil {
 			gateway = simulation.NewSimulationFromConfigGen(nil, gen, gen.SetupProxy(gatewayProxy(*g)))
 		}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	endpoint "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	"istio.io/istio/pilot/pkg/simulation"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -33,7 +34,9 @@ import (
 // View is one reading of the client sidecar's own Envoy.
 type View struct {
 	Sim *simulation.Simulation
-	// Resolved holds each cluster's current host addresses.
+	// Loads are each cluster's current endpoints, and Resolved their
+	// addresses (for a DNS cluster, what the proxy resolved).
+	Loads    map[string]*endpoint.ClusterLoadAssignment
 	Resolved map[string][]string
 	// Pending is what Envoy holds but does not use: warming clusters, rejected listener updates.
 	Pending judge.Pending
@@ -117,7 +120,7 @@ func ExecReader(res *resources.Resources) Reader {
 		if err != nil {
 			return View{}, err
 		}
-		view := View{Sim: judge.WithEndpoints(sim, loads), Resolved: judge.AddressesOf(loads), Pending: pending}
+		view := View{Sim: sim, Loads: loads, Resolved: judge.AddressesOf(loads), Pending: pending}
 		return view, readCDSRejections(ctx, res, p, &view)
 	}
 }
@@ -181,8 +184,9 @@ func pilotAgentGet(ctx context.Context, res *resources.Resources, p Proxy, path 
 func Await(ctx context.Context, read Reader, s scenarios.Scenario, want []results.Prediction, gw *Proxy, serverIPs []string, within, interval time.Duration) verdict.SidecarEvidence {
 	ev := verdict.SidecarEvidence{Offline: want}
 	client := Proxy{Namespace: s.Client.Namespace, Pod: workload.ClientPodName}
+	f := facts.Of(s)
 	var gatewayHost string
-	if g := facts.Of(s).Gateway; g != nil {
+	if g := f.Gateway; g != nil {
 		gatewayHost = g.Host()
 	}
 	outcome := converge.Await(ctx, converge.Options{Consecutive: 1, Deadline: within, Interval: interval}, func(ctx context.Context) (string, []string, error) {
@@ -190,6 +194,9 @@ func Await(ctx context.Context, read Reader, s scenarios.Scenario, want []result
 		if err != nil {
 			return "", nil, err
 		}
+		// The endpoints every tier knows, no others (facts.EndpointHosts): a
+		// cluster has endpoints for any Service whose pods run.
+		view.Sim = judge.WithEndpoints(view.Sim, view.Loads, f.EndpointHosts)
 		got, err := judge.FromSimulation(view.Sim, s.Checks)
 		if err != nil {
 			return "", nil, fmt.Errorf("the sidecar's config: %v", err)
