@@ -72,7 +72,8 @@ FUZZTIME ?= 60s
 FUZZFLAGS ?= -fuzzminimizetime 0
 # package:target, one per fuzz target; each has a seed corpus in <package>/testdata/fuzz/<target>.
 FUZZ_TARGETS = harness/fixture:FuzzParse harness/fixture:FuzzRenameNamespaces harness/fixture:FuzzRenameHost scenarios:FuzzParse \
-	scenarios/contract:FuzzParseDuration harness/curl:FuzzParse harness/config:FuzzFromEnv features/offline:FuzzFromConfigDump
+	scenarios/contract:FuzzParseDuration harness/curl:FuzzParse harness/config:FuzzFromEnv features/offline:FuzzFromConfigDump \
+	cmd/snapshot:FuzzParseLabels harness/results:FuzzConfigPath
 # Every target runs even when one fails; the failed ones are listed at the end.
 # Go's fuzz coordinator can report "context deadline exceeded" at the very end of
 # -fuzztime with nothing found: it wakes on the deadline before the workers'
@@ -99,3 +100,9 @@ sweep:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./features/offline/
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./features/controlplane/
+
+## snapshot: a scenario from your own objects, on standard output:
+## make snapshot SNAPSHOT_ARGS='--namespace NS [--egress-gateway NAME] [--diff FILE] PATH...' (docs/snapshot.md)
+.PHONY: snapshot
+snapshot:
+	@$(GO) run ./cmd/snapshot $(SNAPSHOT_ARGS)

@@ -33,6 +33,8 @@ type CheckReport struct {
 	// HostDelay is how long the check says its host takes to answer.
 	HostDelay string   `json:"hostDelay,omitempty"`
 	Failures  []string `json:"failures,omitempty"`
+	// Analysis is what Istio's analyzers say of the scenario's fixtures.
+	Analysis []string `json:"analysis,omitempty"`
 	// Prediction is the offline translation's, or, in the control-plane
 	// tier's report, the one read from the config the real istiod served.
 	Prediction *PredictionView `json:"prediction,omitempty"`
@@ -125,7 +127,7 @@ func Report(r results.Run) ConformanceReport {
 	}
 	for _, res := range r.Results {
 		cr := CheckReport{Name: res.Name(), URL: res.URL, Result: verdict(res), Duration: res.Duration.String(),
-			Failures: res.Failures, Prediction: viewPrediction(res.Prediction), Sidecar: viewPrediction(res.Sidecar)}
+			Failures: res.Failures, Analysis: res.Analysis, Prediction: viewPrediction(res.Prediction), Sidecar: viewPrediction(res.Sidecar)}
 		if res.URL != "" {
 			e := res.Expect
 			cr.Expectation = &e

@@ -27,6 +27,9 @@ func JUnit(r results.Run) junit.Testsuites {
 	}
 	for _, res := range r.Results {
 		tc := junit.Testcase{Name: res.Name(), Classname: "egress-conformance." + r.Tier + "." + res.Scenario, Time: seconds(res)}
+		if len(res.Analysis) > 0 {
+			tc.SystemOut = &junit.Output{Data: "istio analyzers:\n" + strings.Join(res.Analysis, "\n")}
+		}
 		switch {
 		case res.Skipped:
 			tc.Skipped = &junit.Result{Message: strings.Join(res.Failures, "; ")}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -89,7 +90,7 @@ func Load(dir fs.FS, origin string) ([]Entry, error) {
 	entries := make([]Entry, 0, len(names))
 	for _, name := range names {
 		data, err := fs.ReadFile(dir, name)
-		if err == nil && isKubernetesObject(data) {
+		if err == nil && HoldsKubernetesObjects(data) {
 			continue // a fixture kept next to the scenarios, not a scenario
 		}
 		file := path.Join(origin, name)
@@ -128,9 +129,9 @@ func loadFile(data []byte, readErr error, file string, resolver *fixtureResolver
 	return s, nil
 }
 
-// isKubernetesObject tells a fixture from a scenario: its first document has
-// top-level apiVersion and kind, which the scenario contract never has.
-func isKubernetesObject(data []byte) bool {
+// HoldsKubernetesObjects tells a fixture from a scenario: its first document
+// has top-level apiVersion and kind, which the scenario contract never has.
+func HoldsKubernetesObjects(data []byte) bool {
 	var head struct {
 		APIVersion string `yaml:"apiVersion"`
 		Kind       string `yaml:"kind"`
@@ -169,11 +170,16 @@ func (r *fixtureResolver) resolve(ref string) (fixture.File, error) {
 	if f, ok := r.cache[ref]; ok {
 		return f, nil
 	}
-	if !fs.ValidPath(ref) {
-		return fixture.File{}, fmt.Errorf("%q: expected a relative path inside the scenario folder or fixtures/", ref)
+	dirs, name := r.dirs, ref
+	if filepath.IsAbs(ref) {
+		// An absolute path names a file anywhere (a snapshot's inputs kept
+		// apart from it); messages keep the path as written.
+		dirs, name = []fs.FS{os.DirFS(filepath.Dir(ref))}, filepath.Base(ref)
+	} else if !fs.ValidPath(ref) {
+		return fixture.File{}, fmt.Errorf("%q: expected an absolute path, or a relative one inside the scenario folder or fixtures/", ref)
 	}
-	for _, dir := range r.dirs {
-		data, err := fs.ReadFile(dir, ref)
+	for _, dir := range dirs {
+		data, err := fs.ReadFile(dir, name)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -189,6 +195,9 @@ func (r *fixtureResolver) resolve(ref string) (fixture.File, error) {
 		}
 		r.cache[ref] = f
 		return f, nil
+	}
+	if filepath.IsAbs(ref) {
+		return fixture.File{}, fmt.Errorf("%q not found", ref)
 	}
 	return fixture.File{}, fmt.Errorf("%q not found: looked in the scenario's folder and in the built-in fixtures/", ref)
 }

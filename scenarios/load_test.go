@@ -3,6 +3,8 @@ package scenarios
 import (
 	"crypto/sha256"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -216,4 +218,28 @@ spec: {selector: {matchLabels: {app: sleep}}, template: {metadata: {labels: {app
 	require.Len(t, entries, 1)
 	require.Error(t, entries[0].Err)
 	assert.Contains(t, entries[0].Err.Error(), "fixture app.yaml: document 1 (Deployment tetrate/sleep): kind Deployment: no tier can honour it")
+}
+
+// TestAbsoluteFixturePaths: a fixture named by an absolute path is read from
+// there (a snapshot whose inputs live elsewhere); a relative path that
+// leaves the scenario's folder is still refused, and a missing absolute one
+// is named.
+func TestAbsoluteFixturePaths(t *testing.T) {
+	elsewhere := filepath.Join(t.TempDir(), "seed.yaml")
+	require.NoError(t, os.WriteFile(elsewhere, mustRead(t, "tetrate.yaml"), 0o644))
+	dir := fstest.MapFS{
+		"abs.yaml":     {Data: []byte(replace(validScenario, "[tetrate.yaml]", "["+elsewhere+"]"))},
+		"missing.yaml": {Data: []byte(replace(replace(validScenario, "[tetrate.yaml]", "["+elsewhere+".gone]"), "demo", "gone"))},
+		"escape.yaml":  {Data: []byte(replace(replace(validScenario, "[tetrate.yaml]", "[../tetrate.yaml]"), "demo", "escape"))},
+	}
+	entries, err := Load(dir, "d")
+	require.NoError(t, err)
+	byID := map[string]Entry{}
+	for _, e := range entries {
+		byID[e.ID] = e
+	}
+	require.NoError(t, byID["demo"].Err)
+	assert.Equal(t, elsewhere, byID["demo"].Scenario.Resolved[0].Name)
+	assert.EqualError(t, byID["missing"].Err, fmt.Sprintf(`scenario d/missing.yaml: fixtures[0]: %q not found`, elsewhere+".gone"))
+	assert.ErrorContains(t, byID["escape"].Err, `"../tetrate.yaml": expected an absolute path, or a relative one inside the scenario folder`)
 }

@@ -13,20 +13,27 @@ import (
 // the checks made from that client.
 type Scenario struct {
 	Name        string            `yaml:"name"`
-	Description string            `yaml:"description"`
-	Labels      map[string]string `yaml:"labels"`
+	Description string            `yaml:"description,omitempty"`
+	Labels      map[string]string `yaml:"labels,omitempty"`
 	Fixtures    []string          `yaml:"fixtures"`
 	Client      Client            `yaml:"client"`
 	// EgressGateway names the egress gateway the scenario needs, "name" (in
 	// istio-system) or "namespace/name": one installed from Istio's gateway
 	// chart. Checks judge its hop with expect.gateway.
-	EgressGateway string  `yaml:"egressGateway"`
-	Checks        []Check `yaml:"checks"`
+	EgressGateway string `yaml:"egressGateway,omitempty"`
+	// SuppressAnalysis lists Istio analyzer messages the scenario accepts,
+	// as istioctl analyze --suppress takes them: "IST0173=DestinationRule
+	// ns/name" (the resource a glob).
+	SuppressAnalysis []string `yaml:"suppressAnalysis,omitempty"`
+	Checks           []Check  `yaml:"checks"`
 
 	// File is where the scenario was read from, for messages.
 	File string `yaml:"-"`
 	// Resolved holds the decoded fixture files, in the order of Fixtures.
 	Resolved []fixture.File `yaml:"-"`
+	// Analysis holds the Istio analyzers' messages on the fixtures, one
+	// line each (harness/analysis): warnings and infos; an error fails the load.
+	Analysis []string `yaml:"-"`
 }
 
 // Objects are the fixtures' objects, in the order they are applied.
@@ -70,11 +77,11 @@ type Client struct {
 	Namespace string `yaml:"namespace"`
 	// Labels are added to the client pod's own (app: egress-client) and win
 	// over them: what a workloadSelector in a fixture selects.
-	Labels map[string]string `yaml:"labels"`
+	Labels map[string]string `yaml:"labels,omitempty"`
 	// ServiceAccount is the client pod's service account (default: default),
 	// created by the harness when it is not default: its identity, for
 	// credentialName RBAC and SDS.
-	ServiceAccount string `yaml:"serviceAccount"`
+	ServiceAccount string `yaml:"serviceAccount,omitempty"`
 }
 
 // DefaultServiceAccount is the client's service account when the scenario names none.

@@ -3,12 +3,16 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"istio-egress-conformance/scenarios/contract"
 )
+
+// suppressPattern is istioctl analyze's --suppress: an IST code, "=", a resource glob.
+var suppressPattern = regexp.MustCompile(`^IST[0-9]{4}=\S.*$`)
 
 // Validate checks every rule of the v1alpha1 contract that does not need the
 // fixture files; the first broken rule is returned, naming its field.
@@ -34,6 +38,11 @@ func (s *Scenario) Validate() error {
 	for k, v := range s.Labels {
 		if k == "" || v == "" {
 			return fmt.Errorf("labels: %q: %q: expected a non-empty key and value", k, v)
+		}
+	}
+	for i, rule := range s.SuppressAnalysis {
+		if !suppressPattern.MatchString(rule) {
+			return fmt.Errorf("suppressAnalysis[%d]: %q: expected CODE=RESOURCE, such as IST0173=DestinationRule ns/name (istioctl analyze --suppress)", i, rule)
 		}
 	}
 	if len(s.Checks) == 0 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"istio-egress-conformance/harness/analysis"
 	"istio-egress-conformance/harness/controlplane"
 	"istio-egress-conformance/harness/egressgateway"
 	"istio-egress-conformance/harness/judge"
@@ -26,7 +27,7 @@ import (
 // report entry is its subtest's outcome.
 func TestScenarios(t *testing.T) {
 	judgeAlone(t)
-	catalog, err := scenarios.FromEnv()
+	catalog, err := analysis.Catalog()
 	require.NoError(t, err)
 	for _, entry := range catalog {
 		t.Run(entry.ID, func(t *testing.T) {
@@ -34,6 +35,7 @@ func TestScenarios(t *testing.T) {
 				recorder.Fail(t, results.CheckResult{Scenario: entry.ID, Check: "load"}, entry.Err.Error())
 				return
 			}
+			recorder.Analysis(entry.Scenario.Name, entry.Scenario.Analysis)
 			if shared.err != nil { // no API server or istiod: every check fails with why, none is dropped
 				judgeScenario(t, entry.Scenario, evidence{err: fmt.Errorf("it could not come up: %v", shared.err)}, 0)
 				return

@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/env"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
+	"istio-egress-conformance/harness/analysis"
 	"istio-egress-conformance/harness/command"
 	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/live"
@@ -50,7 +51,7 @@ func setup(m *testing.M) int {
 	if envCfg.KubeconfigFile() != "" {
 		cfg.Kubeconfig = envCfg.KubeconfigFile()
 	}
-	if catalog, err = scenarios.FromEnv(); err != nil {
+	if catalog, err = analysis.Catalog(); err != nil {
 		return fail(err)
 	}
 	// envconf.NewFromFlags parsed the command line, -test.short included. Go's

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	conformance "istio-egress-conformance"
+	"istio-egress-conformance/harness/analysis"
 	"istio-egress-conformance/harness/config"
 	"istio-egress-conformance/harness/offline"
 	"istio-egress-conformance/harness/results"
@@ -40,7 +41,7 @@ func TestMain(m *testing.M) {
 // subtest with the loader's message; a translation that fails fails every
 // check of the scenario with its error.
 func TestScenarios(t *testing.T) {
-	catalog, err := scenarios.FromEnv()
+	catalog, err := analysis.Catalog()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,6 +52,7 @@ func TestScenarios(t *testing.T) {
 				return
 			}
 			s := entry.Scenario
+			recorder.Analysis(s.Name, s.Analysis)
 			start := time.Now()
 			predictions, err := offline.Predict(s)
 			// One translation serves every check of the scenario: each is charged its share.

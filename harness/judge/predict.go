@@ -72,12 +72,14 @@ func predictCall(sim *simulation.Simulation, in simulation.Call, req envoyroute.
 	}
 	p.Headers = responseHeaders(sim, res)
 	host := in.HostHeader
+	var matched *route.Route
 	if rc := xdstest.ExtractRouteConfigurations(sim.Routes)[res.RouteConfigMatched]; rc != nil {
-		rewrite, err := routeHTTP(rc, req, &p)
+		out, err := routeHTTP(rc, req, &p)
 		if err != nil {
 			return p, err
 		}
-		if rewrite != "" {
+		matched = out.Route
+		if rewrite := out.HostRewrite; rewrite != "" {
 			// auto_sni takes the Host the route sends upstream, a rewrite
 			// included (source/common/router/router.cc, decodeHeaders:
 			// route_entry_->getRequestHostValue; the runtime guard
@@ -86,6 +88,7 @@ func predictCall(sim *simulation.Simulation, in simulation.Call, req envoyroute.
 			host = rewrite
 		}
 	}
+	p.Sources = configSources(sim, res, matched.GetMetadata(), p.Cluster)
 	u, err := upstreamOf(sim, p.Cluster, host)
 	if err != nil {
 		return p, err
@@ -129,11 +132,12 @@ func upstreamOf(sim *simulation.Simulation, name, hostHeader string) (upstream, 
 // which looks at the path only and finds a route by its name, empty for
 // every unnamed route (pilot/pkg/simulation/traffic.go, matchRoute: "TODO
 // this only handles path"; route.go translateRoute: routeName := in.Name).
-// It returns the Host the route rewrites the request's to, if it does.
-func routeHTTP(rc *route.RouteConfiguration, req envoyroute.Request, p *results.Prediction) (string, error) {
+// It returns the router's outcome: the matched route, and the Host the
+// route rewrites the request's to, if it does.
+func routeHTTP(rc *route.RouteConfiguration, req envoyroute.Request, p *results.Prediction) (envoyroute.Outcome, error) {
 	out, err := envoyroute.Evaluate(rc, req)
 	if err != nil {
-		return "", err
+		return out, err
 	}
 	p.VirtualHost, p.Error, p.Cluster, p.Timeout, p.Retries = out.VirtualHost, "", "", 0, nil
 	switch out.Action {
@@ -169,7 +173,7 @@ func routeHTTP(rc *route.RouteConfiguration, req envoyroute.Request, p *results.
 			}
 		}
 	}
-	return out.HostRewrite, nil
+	return out, nil
 }
 
 // heaviest is the cluster with the largest share of the requests, the first

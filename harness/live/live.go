@@ -70,7 +70,7 @@ func New(cfg config.Config, report preflight.Report, catalog []scenarios.Entry, 
 	if cfg.UniqueNamespaces {
 		catalog = withUniqueNamespaces(catalog, cfg.RunID)
 	}
-	return &Run{Cfg: cfg, Report: report, Runner: command.Exec{}, Progress: progress, catalog: catalog, judgeSidecar: judgeSidecar, unservedGatewayAPI: map[string]string{},
+	r := &Run{Cfg: cfg, Report: report, Runner: command.Exec{}, Progress: progress, catalog: catalog, judgeSidecar: judgeSidecar, unservedGatewayAPI: map[string]string{},
 		recorder: verdict.NewRecorder(results.TierLive, map[string]string{
 			"tier":              results.TierLive,
 			"runID":             cfg.RunID,
@@ -82,6 +82,10 @@ func New(cfg config.Config, report preflight.Report, catalog []scenarios.Entry, 
 			"clientImage":       cfg.ClientImage,
 			"uniqueNamespaces":  strconv.FormatBool(cfg.UniqueNamespaces),
 		})}
+	for _, s := range r.scenarios() {
+		r.recorder.Analysis(s.Name, s.Analysis)
+	}
+	return r
 }
 
 // WriteReports writes the live tier's JUnit, conformance report and summary

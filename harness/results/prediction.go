@@ -64,6 +64,47 @@ type Prediction struct {
 	// to the scenario's egress gateway: the request as the gateway receives
 	// it, through the gateway's own config. Nil otherwise.
 	Gateway *Prediction
+	// Sources are the objects the proxy's config names as the source of the
+	// matched filter chain, route and cluster, in that order, each once.
+	Sources []ConfigRef
+}
+
+// ConfigRef names an object a proxy's config came from: an Istio config
+// (Kind VirtualService, DestinationRule ...), or the service a cluster sends
+// to (Kind Service: Host is its host name, Name the ServiceEntry's host or
+// the Kubernetes Service's name).
+type ConfigRef struct {
+	Kind, Namespace, Name, Host string
+}
+
+// ParseConfigPath reads the path Istio writes into a route's, filter
+// chain's or cluster's metadata ("istio" "config":
+// /apis/<group>/<version>/namespaces/<namespace>/<kebab-kind>/<name>,
+// pilot/pkg/networking/util/util.go AddConfigInfoMetadata, whose kebab kind
+// is gvk.KebabKind: the kind's words in lower case, joined by dashes).
+func ParseConfigPath(path string) (ConfigRef, bool) {
+	parts := strings.Split(path, "/")
+	if len(parts) != 8 || parts[0] != "" || parts[1] != "apis" || parts[4] != "namespaces" || parts[5] == "" || parts[6] == "" || parts[7] == "" {
+		return ConfigRef{}, false
+	}
+	var kind strings.Builder
+	for _, word := range strings.Split(parts[6], "-") {
+		if word != "" {
+			kind.WriteString(strings.ToUpper(word[:1]) + word[1:])
+		}
+	}
+	if kind.Len() == 0 {
+		return ConfigRef{}, false
+	}
+	return ConfigRef{Kind: kind.String(), Namespace: parts[5], Name: parts[7]}, true
+}
+
+// String is "Kind namespace/name", or "service host (namespace)".
+func (r ConfigRef) String() string {
+	if r.Kind == "Service" {
+		return fmt.Sprintf("service %s (%s)", r.Host, r.Namespace)
+	}
+	return fmt.Sprintf("%s %s/%s", r.Kind, r.Namespace, r.Name)
 }
 
 // WeightedCluster is one cluster of a weighted route: its share of the

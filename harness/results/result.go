@@ -45,6 +45,9 @@ type CheckResult struct {
 	Sidecar *Prediction
 	// Live holds the live tier's attempts and last curl answer.
 	Live *LiveObservation
+	// Analysis holds the Istio analyzers' messages on the scenario's
+	// fixtures, one line each (warnings and infos: an error fails the load).
+	Analysis []string
 }
 
 // Name is the check's test name: <scenario>/<check>.

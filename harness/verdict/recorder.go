@@ -16,6 +16,8 @@ import (
 type Recorder struct {
 	mu  sync.Mutex
 	run results.Run
+	// analysis is each scenario's analyzer messages.
+	analysis map[string][]string
 }
 
 // NewRecorder starts the run of a tier, described by environment.
@@ -62,7 +64,21 @@ func (r *Recorder) Record(res results.CheckResult) { r.add(res) }
 func (r *Recorder) add(res results.CheckResult) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if res.Analysis == nil {
+		res.Analysis = r.analysis[res.Scenario]
+	}
 	r.run.Results = append(r.run.Results, res)
+}
+
+// Analysis records what Istio's analyzers say of a scenario's fixtures:
+// every entry of the scenario carries it into the reports.
+func (r *Recorder) Analysis(scenario string, lines []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.analysis == nil {
+		r.analysis = map[string][]string{}
+	}
+	r.analysis[scenario] = lines
 }
 
 // Check runs body as the check whose test is t (a subtest of its own, or an

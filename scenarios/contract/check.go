@@ -17,13 +17,13 @@ type Check struct {
 	Name string `yaml:"name"`
 	URL  string `yaml:"url"`
 	// Method is the request's HTTP method: HEAD (curl -I) by default.
-	Method string `yaml:"method"`
+	Method string `yaml:"method,omitempty"`
 	// Headers are request headers curl sends (-H name: value).
-	Headers map[string]string `yaml:"headers"`
+	Headers map[string]string `yaml:"headers,omitempty"`
 	// HostDelay is how long the external host takes to answer this request
 	// (httpbin.org/delay/5: 5s); unset means within DefaultHostDelay.
 	// A sidecar-made 504 needs a timeout that fires before it.
-	HostDelay *Duration `yaml:"hostDelay"`
+	HostDelay *Duration `yaml:"hostDelay,omitempty"`
 	Expect    Expect    `yaml:"expect"`
 }
 

@@ -35,6 +35,12 @@ func ParseDuration(s string) (time.Duration, error) {
 	return d, nil
 }
 
+// MarshalYAML writes the duration as Go prints it (1ms, 3s), which
+// UnmarshalYAML reads back.
+func (d Duration) MarshalYAML() (any, error) {
+	return d.Duration.String(), nil
+}
+
 // MarshalJSON writes the duration as Go prints it, for reports.
 func (d Duration) MarshalJSON() ([]byte, error) {
 	return []byte(`"` + d.Duration.String() + `"`), nil

@@ -1,0 +1,272 @@
+package snapshot
+
+import (
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+
+	networking "istio.io/api/networking/v1alpha3"
+	"istio.io/istio/pkg/config/host"
+	"istio.io/istio/pkg/config/kube"
+	"istio.io/istio/pkg/config/protocol"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"istio-egress-conformance/harness/fixture"
+)
+
+// target is one request a snapshot checks: a scheme, host and port.
+type target struct {
+	Scheme, Host string
+	Port         int
+	// Undeclared marks the host no object declares.
+	Undeclared bool
+}
+
+// URL is the target as curl is given it, without a default port.
+func (t target) URL() string {
+	if t.Port == defaultPort(t.Scheme) {
+		return t.Scheme + "://" + t.Host
+	}
+	return t.Scheme + "://" + net.JoinHostPort(t.Host, strconv.Itoa(t.Port))
+}
+
+// Name is the check's name: scheme, host and a port other than the default.
+func (t target) Name() string {
+	if t.Undeclared {
+		return t.Scheme + "-undeclared-host"
+	}
+	name := t.Scheme + "-" + strings.ReplaceAll(strings.ToLower(t.Host), ".", "-")
+	if t.Port != defaultPort(t.Scheme) {
+		name += "-" + strconv.Itoa(t.Port)
+	}
+	return name
+}
+
+func defaultPort(scheme string) int {
+	if scheme == "https" {
+		return 443
+	}
+	return 80
+}
+
+// wildcardLabel stands in for the "*" of a wildcard host: a name the
+// wildcard covers and an exact host is unlikely to.
+const wildcardLabel = "snapshot"
+
+// UndeclaredHost is the host of the checks no object declares: under the
+// reserved .invalid top-level domain (RFC 2606), so that no real config
+// names it, and what happens to it is the outbound traffic policy's.
+const UndeclaredHost = "undeclared.snapshot.invalid"
+
+// targets are the requests the objects declare, sorted, each once: every
+// ServiceEntry host on each of its HTTP (http://) and HTTPS or TLS
+// (https://) ports; each Kubernetes Service's; the hosts of routes
+// (VirtualService for the mesh, Gateway API routes) on the ports they
+// match, or, when they match none, on the scheme's default port if no
+// ServiceEntry or Service gives the host ports. Ports of other
+// protocols (TCP, MongoDB ...) are left out: curl cannot speak them.
+// Last come the undeclared host's http and https.
+func targets(objs []fixture.Object) []target {
+	var out []target
+	add := func(scheme, h string, port int) {
+		t := target{Scheme: scheme, Host: concrete(h), Port: port}
+		if t.Host != "" && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	for _, o := range objs {
+		if se, ok := istioSpec[*networking.ServiceEntry](o); ok {
+			for _, h := range se.GetHosts() {
+				for _, p := range se.GetPorts() {
+					if scheme := schemeOf(protocol.Parse(p.GetProtocol())); scheme != "" {
+						add(scheme, h, int(p.GetNumber()))
+					}
+				}
+			}
+		}
+		if svc, ok := o.Object.(*corev1.Service); ok {
+			h := serviceHost(svc)
+			for _, p := range svc.Spec.Ports {
+				if scheme := schemeOf(kube.ConvertProtocol(p.Port, p.Name, p.Protocol, p.AppProtocol)); scheme != "" {
+					add(scheme, h, int(p.Port))
+				}
+			}
+		}
+	}
+	declared := declaredHosts(objs)
+	for _, o := range objs {
+		for _, r := range routeTargets(o) {
+			switch {
+			case r.Port != 0:
+				add(r.Scheme, r.Host, r.Port)
+			case !declared[r.Host]:
+				// A route on every port of a host no object gives ports.
+				add(r.Scheme, r.Host, defaultPort(r.Scheme))
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b target) int {
+		return strings.Compare(fmt.Sprintf("%s %05d %s", a.Host, a.Port, a.Scheme), fmt.Sprintf("%s %05d %s", b.Host, b.Port, b.Scheme))
+	})
+	undeclared := UndeclaredHost
+	for n := 2; covered(undeclared, declared); n++ {
+		undeclared = fmt.Sprintf("undeclared%d.snapshot.invalid", n)
+	}
+	return append(out, target{Scheme: "http", Host: undeclared, Port: 80, Undeclared: true},
+		target{Scheme: "https", Host: undeclared, Port: 443, Undeclared: true})
+}
+
+// declaredHosts are the hosts ServiceEntries and Services declare, wildcards as written.
+func declaredHosts(objs []fixture.Object) map[string]bool {
+	out := map[string]bool{}
+	for _, o := range objs {
+		if se, ok := istioSpec[*networking.ServiceEntry](o); ok {
+			for _, h := range se.GetHosts() {
+				out[h] = true
+			}
+		}
+		if svc, ok := o.Object.(*corev1.Service); ok {
+			out[serviceHost(svc)] = true
+		}
+	}
+	return out
+}
+
+// serviceHost is a Service's host name in the mesh.
+func serviceHost(svc *corev1.Service) string {
+	return fmt.Sprintf("%s.%s.svc.cluster.local", svc.Name, svc.Namespace)
+}
+
+// covered tells whether a declared host, exact or wildcard, names h (Istio's
+// host matching: pkg/config/host/name.go, Name.Matches).
+func covered(h string, declared map[string]bool) bool {
+	for d := range declared {
+		if host.Name(h).Matches(host.Name(d)) {
+			return true
+		}
+	}
+	return false
+}
+
+// concrete is a host a request can name: a wildcard's "*" becomes
+// wildcardLabel; "" for the all-hosts wildcard.
+func concrete(h string) string {
+	switch {
+	case h == "*" || h == "":
+		return ""
+	case strings.HasPrefix(h, "*."):
+		return wildcardLabel + h[1:]
+	}
+	return h
+}
+
+// schemeOf is the URL scheme curl speaks to a port of this protocol (Istio's
+// protocol names: pkg/config/protocol/instance.go); "" for those it cannot.
+func schemeOf(p protocol.Instance) string {
+	switch {
+	case p.IsHTTP():
+		return "http"
+	case p.IsTLS():
+		return "https"
+	}
+	return ""
+}
+
+// routeTargets are the hosts a route object applies to in the mesh: a
+// VirtualService's with no gateways or the "mesh" one (its HTTP routes over
+// http://, its TLS routes over https://, on a port they match or the
+// default), and a Gateway API route's hostnames (on a port its parents name,
+// or the default). Short names are the route namespace's Services.
+func routeTargets(o fixture.Object) []target {
+	var out []target
+	if vs, ok := istioSpec[*networking.VirtualService](o); ok {
+		if gw := vs.GetGateways(); len(gw) > 0 && !slices.Contains(gw, "mesh") {
+			return nil
+		}
+		for _, h := range vs.GetHosts() {
+			h = qualified(h, o.Object.GetNamespace())
+			for _, r := range vs.GetHttp() {
+				out = append(out, onPorts("http", h, httpPorts(r))...)
+			}
+			for _, r := range vs.GetTls() {
+				var ports []int
+				for _, m := range r.GetMatch() {
+					ports = append(ports, int(m.GetPort()))
+				}
+				out = append(out, onPorts("https", h, ports)...)
+			}
+		}
+		return out
+	}
+	kind := o.Object.GetObjectKind().GroupVersionKind()
+	if !fixture.IsGatewayAPI(kind) || !strings.HasSuffix(kind.Kind, "Route") {
+		return nil
+	}
+	scheme := "http"
+	if kind.Kind == "TLSRoute" {
+		scheme = "https"
+	}
+	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o.Object)
+	if err != nil {
+		return nil
+	}
+	hostnames, _, _ := unstructured.NestedStringSlice(u, "spec", "hostnames")
+	parents, _, _ := unstructured.NestedSlice(u, "spec", "parentRefs")
+	var ports []int
+	for _, p := range parents {
+		if port, ok := p.(map[string]any)["port"].(int64); ok {
+			ports = append(ports, int(port))
+		}
+	}
+	for _, h := range hostnames {
+		out = append(out, onPorts(scheme, qualified(h, o.Object.GetNamespace()), ports)...)
+	}
+	return out
+}
+
+// httpPorts are the ports an HTTP route's matches name.
+func httpPorts(r *networking.HTTPRoute) []int {
+	var ports []int
+	for _, m := range r.GetMatch() {
+		ports = append(ports, int(m.GetPort()))
+	}
+	return ports
+}
+
+// onPorts is the host on each port given; on port 0 (any) when none is.
+func onPorts(scheme, h string, ports []int) []target {
+	var out []target
+	for _, p := range ports {
+		if p != 0 {
+			out = append(out, target{Scheme: scheme, Host: h, Port: p})
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, target{Scheme: scheme, Host: h})
+	}
+	return out
+}
+
+// qualified is a route's host as Istio reads it: a short name is a Service
+// of the route's namespace (pilot/pkg/model/virtualservice.go, resolving
+// short names with host.Name and the config's namespace).
+func qualified(h, namespace string) string {
+	if strings.Contains(h, ".") || h == "*" {
+		return h
+	}
+	return h + "." + namespace + ".svc.cluster.local"
+}
+
+// istioSpec is the object's Istio spec of type T, if it is one.
+func istioSpec[T any](o fixture.Object) (T, bool) {
+	var zero T
+	if o.Istio == nil {
+		return zero, false
+	}
+	spec, ok := o.Istio.Spec.(T)
+	return spec, ok
+}
