@@ -3,7 +3,9 @@ package offline
 import (
 	"testing"
 
+	"istio-egress-conformance/harness/analysis"
 	"istio-egress-conformance/harness/offline"
+	"istio-egress-conformance/harness/snapshot"
 	"istio-egress-conformance/harness/verdict"
 	"istio-egress-conformance/scenarios"
 )
@@ -54,6 +56,44 @@ func predictAndVerify(b *testing.B, s scenarios.Scenario) {
 	for i, c := range s.Checks {
 		if m := verdict.Verify(c, predictions[i]); len(m) > 0 {
 			b.Fatalf("%s/%s: %v", s.Name, c.Name, m)
+		}
+	}
+}
+
+// BenchmarkCatalogAnalysis measures what Istio's analyzers add to loading
+// the catalog: every scenario's fixtures analyzed (analysis.Catalog).
+func BenchmarkCatalogAnalysis(b *testing.B) {
+	catalog := scenarios.Builtin()
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, e := range catalog {
+			msgs, err := analysis.Of(e.Scenario)
+			if err == nil {
+				err = analysis.Errors(msgs)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkSnapshotWorkedExample measures cmd/snapshot's work on
+// docs/snapshot.md's worked example: reading the files, analysis,
+// translation, prediction, and writing the scenario.
+func BenchmarkSnapshotWorkedExample(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		in, err := snapshot.ReadInputs([]string{"../../docs/example/platform"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		snap, err := snapshot.Take(in, snapshot.Options{Namespace: "payments", EgressGateway: "istio-egressgateway"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if out, err := snap.Render(); err != nil || len(out) == 0 {
+			b.Fatalf("rendering: %v", err)
 		}
 	}
 }
