@@ -19,12 +19,15 @@ func TestTheCatalogLoadsWithItsAnalysis(t *testing.T) {
 	t.Setenv(scenarios.EnvScenarios, "")
 	entries, err := analysis.Catalog()
 	require.NoError(t, err)
+	seed := false
 	for _, e := range entries {
 		require.NoError(t, e.Err, e.ID)
 		if e.ID == "tetrate-https-egress" {
+			seed = true
 			assert.Equal(t, []string{"Warning [IST0128] (DestinationRule tetrate/tetrate tetrate.yaml:48) DestinationRule tetrate/tetrate in namespace tetrate has TLS mode set to SIMPLE but no caCertificates are set to validate server identity for host: www.tetrate.io"}, e.Scenario.Analysis)
 		}
 	}
+	assert.True(t, seed, "the seed scenario is in the catalog")
 }
 
 // TestSuppressionIsIstioctls: without its suppressAnalysis, traffic-shifting

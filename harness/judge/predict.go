@@ -88,7 +88,7 @@ func predictCall(sim *simulation.Simulation, in simulation.Call, req envoyroute.
 			host = rewrite
 		}
 	}
-	p.Sources = configSources(sim, res, matched.GetMetadata(), p.Cluster)
+	p.Sources = configSources(sim, res, matched, p.Cluster)
 	u, err := upstreamOf(sim, p.Cluster, host)
 	if err != nil {
 		return p, err

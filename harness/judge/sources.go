@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	"istio.io/istio/pilot/pkg/simulation"
 	"istio.io/istio/pilot/test/xdstest"
 
@@ -15,15 +16,20 @@ import (
 // filter metadata under "istio": "config" is
 // /apis/<group>/<version>/namespaces/<namespace>/<kebab-kind>/<name>
 // (pilot/pkg/networking/util/util.go, AddConfigInfoMetadata), set on a
-// VirtualService's routes (core/route/route.go, translateRoute), on the
+// VirtualService's routes (core/route/route.go, TranslateRoute), on the
 // filter chains of its TLS and TCP routes (core/tls.go), and on a
 // DestinationRule's clusters (core/cluster_builder.go); "services" lists
 // the host, name and namespace of each service a cluster sends to
-// (cluster_builder.go, buildServiceMetadata).
-func configSources(sim *simulation.Simulation, res simulation.Result, route *core.Metadata, clusterName string) []results.ConfigRef {
+// (core/cluster.go buildServiceMetadata, from cluster_builder.go). The
+// route's reference carries the Envoy route's name, which names the Gateway
+// API route behind a VirtualService Istio generated.
+func configSources(sim *simulation.Simulation, res simulation.Result, matched *route.Route, clusterName string) []results.ConfigRef {
 	var out []results.ConfigRef
-	add := func(md *core.Metadata) {
+	add := func(md *core.Metadata, routeName string) {
 		for _, r := range refsOf(md) {
+			if r.Kind != "Service" {
+				r.Route = routeName
+			}
 			if !slices.Contains(out, r) {
 				out = append(out, r)
 			}
@@ -32,13 +38,13 @@ func configSources(sim *simulation.Simulation, res simulation.Result, route *cor
 	if l := xdstest.ExtractListener(res.ListenerMatched, sim.Listeners); l != nil {
 		for _, fc := range l.GetFilterChains() {
 			if fc.GetName() == res.FilterChainMatched {
-				add(fc.GetMetadata())
+				add(fc.GetMetadata(), "")
 			}
 		}
 	}
-	add(route)
+	add(matched.GetMetadata(), matched.GetName())
 	if cl := xdstest.ExtractCluster(clusterName, sim.Clusters); cl != nil {
-		add(cl.GetMetadata())
+		add(cl.GetMetadata(), "")
 	}
 	return out
 }

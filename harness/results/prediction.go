@@ -75,6 +75,9 @@ type Prediction struct {
 // the Kubernetes Service's name).
 type ConfigRef struct {
 	Kind, Namespace, Name, Host string
+	// Route is the name of the Envoy route the reference came with, for a
+	// route's config.
+	Route string
 }
 
 // ParseConfigPath reads the path Istio writes into a route's, filter

@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -55,7 +56,7 @@ func TestSnapshotReproducesTheCatalog(t *testing.T) {
 			u, err := url.Parse(c.URL)
 			require.NoError(t, err)
 			i, ok := byURL[normalised(u, u.Hostname())]
-			for h := range declared {
+			for _, h := range slices.Sorted(maps.Keys(declared)) {
 				if !ok && host.Name(u.Hostname()).Matches(host.Name(h)) {
 					i, ok = byURL[normalised(u, concrete(h))] // a wildcard's
 				}

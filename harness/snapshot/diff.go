@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"istio-egress-conformance/scenarios"
@@ -58,41 +60,70 @@ func orNone(s string) string {
 }
 
 // Diff lists what changed from the saved scenario to the snapshot, check by
-// check (matched by URL), field by field, in the snapshot's check order and
-// then the saved checks it no longer has; nothing when they agree.
+// check, field by field, in the snapshot's check order and then the saved
+// checks it no longer makes. Checks match by their request (requestKey),
+// each saved check once. Nothing when they agree.
 func Diff(saved scenarios.Scenario, now Snapshot) []Change {
-	was := map[string]scenarios.Check{}
-	for _, c := range saved.Checks {
-		was[c.URL] = c
-	}
+	matched := make([]bool, len(saved.Checks))
 	var out []Change
 	for i, c := range now.Scenario.Checks {
 		note := now.Notes[i]
-		old, ok := was[c.URL]
-		delete(was, c.URL)
-		if !ok {
+		k := -1
+		for j, old := range saved.Checks {
+			if !matched[j] && requestKey(old) == requestKey(c) {
+				k = j
+				break
+			}
+		}
+		if k < 0 {
 			out = append(out, Change{URL: c.URL, Now: c.Name, By: note.Sidecar})
 			continue
 		}
-		before, after := flatten(old.Expect), flatten(c.Expect)
-		// A hop through the egress gateway that appears or goes is one line.
-		hop := (old.Expect.Gateway == nil) != (c.Expect.Gateway == nil)
-		if hop {
-			out = append(out, Change{URL: c.URL, Field: "gateway", Was: hopText(old.Expect), Now: hopText(c.Expect), By: note.Sidecar})
-		}
-		for _, field := range slices.Sorted(maps.Keys(union(before, after))) {
-			if before[field] == after[field] || hop && strings.HasPrefix(field, "gateway.") {
-				continue
-			}
-			out = append(out, Change{URL: c.URL, Field: field, Was: before[field], Now: after[field], By: responsible(field, note)})
-		}
+		matched[k] = true
+		out = append(out, fieldChanges(c.URL, saved.Checks[k].Expect, c.Expect, note)...)
 	}
-	for _, c := range saved.Checks {
-		if _, gone := was[c.URL]; gone {
+	for k, c := range saved.Checks {
+		if !matched[k] {
 			out = append(out, Change{URL: c.URL, Was: c.Name})
 		}
 	}
 	return out
+}
+
+// fieldChanges are the fields of one check that changed.
+func fieldChanges(checkURL string, was, now contract.Expect, note Note) []Change {
+	var out []Change
+	before, after := flatten(was), flatten(now)
+	// A hop through the egress gateway that appears or goes is one line.
+	hop := (was.Gateway == nil) != (now.Gateway == nil)
+	if hop {
+		out = append(out, Change{URL: checkURL, Field: "gateway", Was: hopText(was), Now: hopText(now), By: note.Sidecar})
+	}
+	for _, field := range slices.Sorted(maps.Keys(union(before, after))) {
+		if before[field] == after[field] || hop && strings.HasPrefix(field, "gateway.") {
+			continue
+		}
+		out = append(out, Change{URL: checkURL, Field: field, Was: before[field], Now: after[field], By: responsible(field, note)})
+	}
+	return out
+}
+
+// requestKey is what a check asks: its method, its URL without a default
+// port, and its headers.
+func requestKey(c scenarios.Check) string {
+	u, err := url.Parse(c.URL)
+	if err != nil {
+		return c.RequestMethod() + " " + c.URL
+	}
+	port := defaultPort(u.Scheme)
+	if p, err := strconv.Atoi(u.Port()); err == nil {
+		port = p
+	}
+	key := c.RequestMethod() + " " + target{Scheme: u.Scheme, Host: strings.ToLower(u.Hostname()), Port: port}.URL() + u.RequestURI()
+	for _, name := range slices.Sorted(maps.Keys(c.Headers)) {
+		key += "\n" + strings.ToLower(name) + ": " + c.Headers[name]
+	}
+	return key
 }
 
 // flatten is an expectation as field paths and values: {"upstream.tls.sni": "tetrate.io", "timeout": "1ms"}.

@@ -73,3 +73,19 @@ func TestDiffOfANewAndAGoneCheck(t *testing.T) {
 		"http://old.example.com: check http-www-tetrate-io is gone",
 	}, lines)
 }
+
+// TestDiffMatchesRequestsNotStrings: a saved URL with its default port
+// written out is the same request; a second saved check of the same request
+// (a hand edit) is reported gone rather than ignored.
+func TestDiffMatchesRequestsNotStrings(t *testing.T) {
+	before := saved(t, seedSnapshot(t, "", ""))
+	before.Checks[0].URL = "http://www.tetrate.io:80/"
+	dup := before.Checks[0]
+	dup.Name = "copy"
+	before.Checks = append(before.Checks, dup)
+	var lines []string
+	for _, ch := range Diff(before, seedSnapshot(t, "", "")) {
+		lines = append(lines, ch.String())
+	}
+	assert.Equal(t, []string{"http://www.tetrate.io:80/: check copy is gone"}, lines)
+}

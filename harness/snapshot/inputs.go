@@ -32,20 +32,31 @@ func ReadInputs(paths []string) (Inputs, error) {
 	if err != nil {
 		return Inputs{}, err
 	}
-	in := Inputs{Dir: commonDir(files)}
-	for _, path := range files {
-		data, err := os.ReadFile(path)
+	var kept []string
+	var data [][]byte
+	for _, f := range files {
+		b, err := os.ReadFile(f.path)
 		if err != nil {
-			return Inputs{}, fmt.Errorf("%s: %v", path, err)
+			return Inputs{}, fmt.Errorf("%s: %v", f.path, err)
 		}
-		if !scenarios.HoldsKubernetesObjects(data) {
-			continue
+		if !scenarios.HoldsKubernetesObjects(b) {
+			if f.named {
+				return Inputs{}, fmt.Errorf("%s: expected a fixture file (YAML documents with apiVersion and kind)", f.path)
+			}
+			continue // a scenario file beside the fixtures
 		}
+		kept, data = append(kept, f.path), append(data, b)
+	}
+	if len(kept) == 0 {
+		return Inputs{}, fmt.Errorf("%s: no Kubernetes objects: expected YAML files of Istio and Gateway API objects", strings.Join(paths, ", "))
+	}
+	in := Inputs{Dir: commonDir(kept)}
+	for i, path := range kept {
 		name, err := filepath.Rel(in.Dir, path)
 		if err != nil {
 			return Inputs{}, fmt.Errorf("%s: %v", path, err)
 		}
-		f, err := fixture.Parse(filepath.ToSlash(name), data)
+		f, err := fixture.Parse(filepath.ToSlash(name), data[i])
 		if err == nil {
 			err = f.Honoured()
 		}
@@ -54,15 +65,20 @@ func ReadInputs(paths []string) (Inputs, error) {
 		}
 		in.Files = append(in.Files, f)
 	}
-	if len(in.Files) == 0 {
-		return Inputs{}, fmt.Errorf("%s: no Kubernetes objects: expected YAML files of Istio and Gateway API objects", strings.Join(paths, ", "))
-	}
 	return in, nil
 }
 
-// expand lists the files paths name, absolute, sorted, each once.
-func expand(paths []string) ([]string, error) {
-	var out []string
+// input is a file to read, and whether it was named itself rather than
+// found in a folder.
+type input struct {
+	path  string
+	named bool
+}
+
+// expand lists the files paths name, absolute, sorted, each once: a file
+// named, or the *.yaml and *.yml files directly in a folder named.
+func expand(paths []string) ([]input, error) {
+	var out []input
 	for _, p := range paths {
 		abs, err := filepath.Abs(p)
 		if err != nil {
@@ -73,16 +89,21 @@ func expand(paths []string) ([]string, error) {
 			return nil, fmt.Errorf("%s: expected a fixture file or a folder of them: %v", p, err)
 		}
 		if !info.IsDir() {
-			out = append(out, abs)
+			out = append(out, input{path: abs, named: true})
 			continue
 		}
-		for _, pattern := range []string{"*.yaml", "*.yml"} {
-			matches, _ := filepath.Glob(filepath.Join(abs, pattern)) // the pattern is valid
-			out = append(out, matches...)
+		entries, err := os.ReadDir(abs)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", p, err)
+		}
+		for _, e := range entries {
+			if ext := filepath.Ext(e.Name()); !e.IsDir() && (ext == ".yaml" || ext == ".yml") {
+				out = append(out, input{path: filepath.Join(abs, e.Name())})
+			}
 		}
 	}
-	slices.Sort(out)
-	return slices.Compact(out), nil
+	slices.SortFunc(out, func(a, b input) int { return strings.Compare(a.path, b.path) })
+	return slices.CompactFunc(out, func(a, b input) bool { return a.path == b.path }), nil
 }
 
 // commonDir is the deepest folder that holds every file.

@@ -32,10 +32,14 @@ func (s Snapshot) Render() ([]byte, error) {
 	var out bytes.Buffer
 	enc := yaml.NewEncoder(&out)
 	enc.SetIndent(2)
-	if err := enc.Encode(&doc); err != nil {
+	err := enc.Encode(&doc)
+	if err == nil {
+		err = enc.Close()
+	}
+	if err != nil {
 		return nil, fmt.Errorf("snapshot: writing the scenario: %v", err)
 	}
-	return out.Bytes(), enc.Close()
+	return out.Bytes(), nil
 }
 
 // comment is what check i's comment says: the objects behind the sidecar's

@@ -57,14 +57,23 @@ func Take(in Inputs, o Options) (Snapshot, error) {
 		return Snapshot{}, fmt.Errorf("namespace %q: expected a namespace name: %s", o.Namespace, strings.Join(errs, "; "))
 	}
 	s := scenario(in, o)
-	ts := targets(s.Objects())
+	ts, err := targets(s.Objects())
+	if err != nil {
+		return Snapshot{}, err
+	}
+	used := map[string]int{}
 	for _, t := range ts {
-		s.Checks = append(s.Checks, scenarios.Check{Name: t.Name(), URL: t.URL()})
+		// Hosts a-b.com and a.b.com name the same check: the second is -2.
+		name := t.Name()
+		if used[name]++; used[name] > 1 {
+			name = fmt.Sprintf("%s-%d", name, used[name])
+		}
+		s.Checks = append(s.Checks, scenarios.Check{Name: name, URL: t.URL()})
 	}
 	if err := s.Validate(); err != nil {
 		return Snapshot{}, fmt.Errorf("options: %v", err)
 	}
-	if !slices.ContainsFunc(s.Objects(), func(obj fixture.Object) bool { return reaches(obj, o.Namespace) }) {
+	if !slices.ContainsFunc(s.Objects(), func(obj fixture.Object) bool { return reachesObject(obj, o.Namespace) }) {
 		return Snapshot{}, fmt.Errorf("namespace %s: no object reaches it: each is in another namespace and not exported to it (exportTo), or of a kind that applies in its own namespace only: expected the namespace of a client the objects serve", o.Namespace)
 	}
 	msgs, err := analysis.Of(s)
@@ -84,7 +93,7 @@ func Take(in Inputs, o Options) (Snapshot, error) {
 		c := &snap.Scenario.Checks[i]
 		c.Expect = expectOf(*c, p, t.Scheme == "https")
 		if m := verdict.Verify(*c, p); len(m) > 0 {
-			return Snapshot{}, fmt.Errorf("check %s: the snapshot's own expectation fails its prediction (a defect of the snapshot): %v", c.Name, m)
+			return Snapshot{}, fmt.Errorf("check %s: the snapshot's own expectation fails its prediction (a defect of the snapshot): %s", c.Name, m[0])
 		}
 		note := Note{Undeclared: t.Undeclared, Sidecar: shapers(p.Sources, s.Objects())}
 		if p.Gateway != nil {

@@ -69,8 +69,8 @@ const UndeclaredHost = "undeclared.snapshot.invalid"
 // match, or, when they match none, on the scheme's default port if no
 // ServiceEntry or Service gives the host ports. Ports of other
 // protocols (TCP, MongoDB ...) are left out: curl cannot speak them.
-// Last come the undeclared host's http and https.
-func targets(objs []fixture.Object) []target {
+// Last come the undeclared host's http and https (undeclaredHost).
+func targets(objs []fixture.Object) ([]target, error) {
 	var out []target
 	add := func(scheme, h string, port int) {
 		t := target{Scheme: scheme, Host: concrete(h), Port: port}
@@ -112,12 +112,24 @@ func targets(objs []fixture.Object) []target {
 	slices.SortFunc(out, func(a, b target) int {
 		return strings.Compare(fmt.Sprintf("%s %05d %s", a.Host, a.Port, a.Scheme), fmt.Sprintf("%s %05d %s", b.Host, b.Port, b.Scheme))
 	})
-	undeclared := UndeclaredHost
-	for n := 2; covered(undeclared, declared); n++ {
-		undeclared = fmt.Sprintf("undeclared%d.snapshot.invalid", n)
+	undeclared, err := undeclaredHost(declared)
+	if err != nil {
+		return nil, err
 	}
 	return append(out, target{Scheme: "http", Host: undeclared, Port: 80, Undeclared: true},
-		target{Scheme: "https", Host: undeclared, Port: 443, Undeclared: true})
+		target{Scheme: "https", Host: undeclared, Port: 443, Undeclared: true}), nil
+}
+
+// undeclaredHost is a host no declared host covers: UndeclaredHost, or,
+// if a wildcard covers it, one under another reserved top-level domain
+// (RFC 2606).
+func undeclaredHost(declared map[string]bool) (string, error) {
+	for _, h := range []string{UndeclaredHost, "undeclared.snapshot.test", "undeclared.snapshot.example"} {
+		if !covered(h, declared) {
+			return h, nil
+		}
+	}
+	return "", fmt.Errorf("no host is left undeclared for the outbound policy's checks: wildcards cover %s, undeclared.snapshot.test and undeclared.snapshot.example", UndeclaredHost)
 }
 
 // declaredHosts are the hosts ServiceEntries and Services declare, wildcards as written.
@@ -178,9 +190,10 @@ func schemeOf(p protocol.Instance) string {
 
 // routeTargets are the hosts a route object applies to in the mesh: a
 // VirtualService's with no gateways or the "mesh" one (its HTTP routes over
-// http://, its TLS routes over https://, on a port they match or the
-// default), and a Gateway API route's hostnames (on a port its parents name,
-// or the default). Short names are the route namespace's Services.
+// http://, its TLS routes over https://, on the ports they match; short
+// names are the VirtualService namespace's Services); a Gateway API route's
+// parent Service's host, or, parented to a Gateway, its hostnames (on the
+// port its parent names). Port 0 where none is named.
 func routeTargets(o fixture.Object) []target {
 	var out []target
 	if vs, ok := istioSpec[*networking.VirtualService](o); ok {
@@ -216,14 +229,30 @@ func routeTargets(o fixture.Object) []target {
 	}
 	hostnames, _, _ := unstructured.NestedStringSlice(u, "spec", "hostnames")
 	parents, _, _ := unstructured.NestedSlice(u, "spec", "parentRefs")
-	var ports []int
 	for _, p := range parents {
-		if port, ok := p.(map[string]any)["port"].(int64); ok {
+		ref, _ := p.(map[string]any)
+		parentKind, _ := ref["kind"].(string)
+		name, _ := ref["name"].(string)
+		namespace, _ := ref["namespace"].(string)
+		if namespace == "" {
+			namespace = o.Object.GetNamespace()
+		}
+		var ports []int
+		if port, ok := ref["port"].(int64); ok {
 			ports = append(ports, int(port))
 		}
-	}
-	for _, h := range hostnames {
-		out = append(out, onPorts(scheme, qualified(h, o.Object.GetNamespace()), ports)...)
+		switch parentKind {
+		case "Service":
+			// A mesh route takes its parent Service's host, not its
+			// hostnames (pilot/pkg/config/kube/gateway/route_collections.go,
+			// the mesh parents of a route); a ServiceEntry parent's hosts are
+			// the entry's own targets.
+			out = append(out, onPorts(scheme, fmt.Sprintf("%s.%s.svc.cluster.local", name, namespace), ports)...)
+		case "", "Gateway":
+			for _, h := range hostnames {
+				out = append(out, onPorts(scheme, h, ports)...)
+			}
+		}
 	}
 	return out
 }

@@ -16,7 +16,8 @@ const BlackholeTLSExitCode = 35
 // host does, from the predicted config alone, and false when that depends on
 // the host: the sidecar's own answer on a direct, redirect or notfound route
 // or to a fault that aborts every request; a 504 from the sidecar when its
-// first timeout fires before any host can answer (MinTimeoutFor200); no
+// first timeout fires before any host can answer (MinTimeoutFor200), on a
+// cluster with a known upstream; no
 // answer at all (BlackholeTLSExitCode) for HTTPS sent to the BlackHoleCluster.
 // The expectation it gives passes Verify.
 func CertainAnswer(c contract.Check, p results.Prediction, https bool) (contract.Expect, bool) {
@@ -31,6 +32,10 @@ func CertainAnswer(c contract.Check, p results.Prediction, https bool) (contract
 		return e, false
 	case p.Fault != nil && p.Fault.AbortStatus != 0 && p.Fault.AbortPercent >= 100:
 		e.Status, e.From = p.Fault.AbortStatus, contract.FromEnvoy
+	case p.UpstreamHost == "" || p.UpstreamPort == 0:
+		// A cluster the proxy lacks, or one with no endpoint known: Envoy
+		// answers at once without a timeout (503: no cluster, no healthy upstream).
+		return e, false
 	case p.Fault == nil && fires > 0 && fires < MinTimeoutFor200:
 		e.Status, e.From = 504, contract.FromEnvoy
 	default:
