@@ -195,25 +195,8 @@ func schemeOf(p protocol.Instance) string {
 // parent Service's host, or, parented to a Gateway, its hostnames (on the
 // port its parent names). Port 0 where none is named.
 func routeTargets(o fixture.Object) []target {
-	var out []target
 	if vs, ok := istioSpec[*networking.VirtualService](o); ok {
-		if gw := vs.GetGateways(); len(gw) > 0 && !slices.Contains(gw, "mesh") {
-			return nil
-		}
-		for _, h := range vs.GetHosts() {
-			h = qualified(h, o.Object.GetNamespace())
-			for _, r := range vs.GetHttp() {
-				out = append(out, onPorts("http", h, httpPorts(r))...)
-			}
-			for _, r := range vs.GetTls() {
-				var ports []int
-				for _, m := range r.GetMatch() {
-					ports = append(ports, int(m.GetPort()))
-				}
-				out = append(out, onPorts("https", h, ports)...)
-			}
-		}
-		return out
+		return virtualServiceTargets(vs, o.Object.GetNamespace())
 	}
 	kind := o.Object.GetObjectKind().GroupVersionKind()
 	if !fixture.IsGatewayAPI(kind) || !strings.HasSuffix(kind.Kind, "Route") {
@@ -227,26 +210,59 @@ func routeTargets(o fixture.Object) []target {
 	if err != nil {
 		return nil
 	}
-	hostnames, _, _ := unstructured.NestedStringSlice(u, "spec", "hostnames")
-	parents, _, _ := unstructured.NestedSlice(u, "spec", "parentRefs")
+	return gatewayAPIRouteTargets(&unstructured.Unstructured{Object: u}, scheme)
+}
+
+// virtualServiceTargets are a mesh VirtualService's hosts, on the ports its
+// HTTP and TLS routes match.
+func virtualServiceTargets(vs *networking.VirtualService, namespace string) []target {
+	if gw := vs.GetGateways(); len(gw) > 0 && !slices.Contains(gw, "mesh") {
+		return nil
+	}
+	var out []target
+	for _, h := range vs.GetHosts() {
+		h = qualified(h, namespace)
+		for _, r := range vs.GetHttp() {
+			var ports []int
+			for _, m := range r.GetMatch() {
+				ports = append(ports, int(m.GetPort()))
+			}
+			out = append(out, onPorts("http", h, ports)...)
+		}
+		for _, r := range vs.GetTls() {
+			var ports []int
+			for _, m := range r.GetMatch() {
+				ports = append(ports, int(m.GetPort()))
+			}
+			out = append(out, onPorts("https", h, ports)...)
+		}
+	}
+	return out
+}
+
+// gatewayAPIRouteTargets are a Gateway API route's: per parent, a Service's
+// host (a mesh route takes its parent's host, not its hostnames:
+// pilot/pkg/config/kube/gateway/route_collections.go, the mesh parents of a
+// route), or a Gateway's hostnames, on the port the parent names; a
+// ServiceEntry parent's hosts are the entry's own targets.
+func gatewayAPIRouteTargets(route *unstructured.Unstructured, scheme string) []target {
+	var out []target
+	hostnames, _, _ := unstructured.NestedStringSlice(route.Object, "spec", "hostnames")
+	parents, _, _ := unstructured.NestedSlice(route.Object, "spec", "parentRefs")
 	for _, p := range parents {
 		ref, _ := p.(map[string]any)
-		parentKind, _ := ref["kind"].(string)
+		kind, _ := ref["kind"].(string)
 		name, _ := ref["name"].(string)
 		namespace, _ := ref["namespace"].(string)
 		if namespace == "" {
-			namespace = o.Object.GetNamespace()
+			namespace = route.GetNamespace()
 		}
 		var ports []int
 		if port, ok := ref["port"].(int64); ok {
 			ports = append(ports, int(port))
 		}
-		switch parentKind {
+		switch kind {
 		case "Service":
-			// A mesh route takes its parent Service's host, not its
-			// hostnames (pilot/pkg/config/kube/gateway/route_collections.go,
-			// the mesh parents of a route); a ServiceEntry parent's hosts are
-			// the entry's own targets.
 			out = append(out, onPorts(scheme, fmt.Sprintf("%s.%s.svc.cluster.local", name, namespace), ports)...)
 		case "", "Gateway":
 			for _, h := range hostnames {
@@ -255,15 +271,6 @@ func routeTargets(o fixture.Object) []target {
 		}
 	}
 	return out
-}
-
-// httpPorts are the ports an HTTP route's matches name.
-func httpPorts(r *networking.HTTPRoute) []int {
-	var ports []int
-	for _, m := range r.GetMatch() {
-		ports = append(ports, int(m.GetPort()))
-	}
-	return ports
 }
 
 // onPorts is the host on each port given; on port 0 (any) when none is.
