@@ -73,7 +73,7 @@ FUZZFLAGS ?= -fuzzminimizetime 0
 # package:target, one per fuzz target; each has a seed corpus in <package>/testdata/fuzz/<target>.
 FUZZ_TARGETS = harness/fixture:FuzzParse harness/fixture:FuzzRenameNamespaces harness/fixture:FuzzRenameHost scenarios:FuzzParse \
 	scenarios/contract:FuzzParseDuration harness/curl:FuzzParse harness/config:FuzzFromEnv features/offline:FuzzFromConfigDump \
-	cmd/snapshot:FuzzParseLabels harness/results:FuzzConfigPath
+	harness/snapshot:FuzzParseLabels harness/results:FuzzConfigPath
 # Every target runs even when one fails; the failed ones are listed at the end.
 # Go's fuzz coordinator can report "context deadline exceeded" at the very end of
 # -fuzztime with nothing found: it wakes on the deadline before the workers'

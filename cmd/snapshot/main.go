@@ -2,183 +2,19 @@
 // Gateway API objects: a check per declared host and port, and one for a
 // host none declares, with every expectation the offline translation
 // predicts. With --diff it compares the objects' snapshot now with a saved
-// one instead, one line per changed field, and exits 1 when any changed.
+// one instead, one line per changed field, and exits 1 when any changed;
+// with --from-cluster it reads the objects from the cluster in KUBECONFIG.
+// The command line is harness/snapshot's Command (docs/snapshot.md).
 //
 //	go run ./cmd/snapshot --namespace NS [--labels k=v,...] [--service-account SA] [--egress-gateway NAME] PATH...
 package main
 
 import (
-	"context"
-	"errors"
-	"flag"
-	"fmt"
-	"io"
 	"os"
-	"path/filepath"
-	"strings"
-	"time"
 
-	"k8s.io/client-go/tools/clientcmd"
-
-	"istio-egress-conformance/harness/oneline"
 	"istio-egress-conformance/harness/snapshot"
-	"istio-egress-conformance/scenarios"
-)
-
-// Exit statuses, as diff(1) has them: 1 means the snapshot changed.
-const (
-	exitChanged = 1
-	exitError   = 2
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
-}
-
-// run is the command with its arguments and streams, for tests.
-func run(args []string, stdout, stderr io.Writer) int {
-	fail := func(err error) int {
-		fmt.Fprintln(stderr, "snapshot: "+err.Error())
-		return exitError
-	}
-	f, err := parseFlags(args, stderr)
-	if err != nil {
-		if errors.As(err, new(usageError)) {
-			return exitError // the flag package has printed it, with the usage
-		}
-		return fail(err)
-	}
-	paths := f.paths
-	if f.fromCluster != "" {
-		if err := readCluster(f.fromCluster, f.Options); err != nil {
-			return fail(err)
-		}
-		paths = []string{f.fromCluster}
-	}
-	in, err := snapshot.ReadInputs(paths)
-	if err != nil {
-		return fail(err)
-	}
-	snap, err := snapshot.Take(in, f.Options)
-	if err != nil {
-		return fail(err)
-	}
-	if f.diff != "" {
-		return compare(snap, f.diff, stdout, stderr)
-	}
-	out, err := snap.Render()
-	if err == nil {
-		_, err = stdout.Write(out)
-	}
-	if err != nil {
-		return fail(err)
-	}
-	return 0
-}
-
-// usageError is a command line the flag package refused (and printed).
-type usageError struct{ error }
-
-// flags are the command line: the snapshot's options and what to do.
-type flags struct {
-	snapshot.Options
-	diff, fromCluster string
-	paths             []string
-}
-
-// parseFlags reads the command line; a flag error comes back after the
-// flag package printed it with the usage.
-func parseFlags(args []string, stderr io.Writer) (flags, error) {
-	var f flags
-	var labels string
-	fs := flag.NewFlagSet("snapshot", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&f.Namespace, "namespace", "", "the client's namespace (required)")
-	fs.StringVar(&labels, "labels", "", "the client pod's labels, k=v,... (what workloadSelectors match)")
-	fs.StringVar(&f.ServiceAccount, "service-account", "", "the client's service account (default: default)")
-	fs.StringVar(&f.EgressGateway, "egress-gateway", "", "the egress gateway the objects route through: name (in istio-system) or namespace/name")
-	fs.StringVar(&f.Name, "name", "", "the scenario's name (default: snapshot-<namespace>)")
-	fs.Func("suppress", "an Istio analyzer message to accept, CODE=RESOURCE as istioctl analyze --suppress (repeatable)", func(v string) error {
-		f.Suppress = append(f.Suppress, v)
-		return nil
-	})
-	fs.StringVar(&f.fromCluster, "from-cluster", "", "read the objects from the cluster in KUBECONFIG into this folder (cluster-objects.yaml) instead of PATHs")
-	fs.StringVar(&f.diff, "diff", "", "compare with this saved scenario file instead of writing one; exit 1 when a field changed")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: snapshot --namespace NS [--labels k=v,...] [--service-account SA] [--egress-gateway NAME] [--suppress CODE=RESOURCE] [--diff FILE] [--from-cluster DIR | PATH...]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return f, usageError{err}
-	}
-	f.paths = fs.Args()
-	if f.Namespace == "" {
-		return f, fmt.Errorf("--namespace: required: the namespace of the client whose requests the snapshot checks")
-	}
-	if f.fromCluster != "" && len(f.paths) > 0 {
-		return f, fmt.Errorf("--from-cluster %s: expected no PATH besides it (got %s)", f.fromCluster, strings.Join(f.paths, " "))
-	}
-	var err error
-	f.Labels, err = parseLabels(labels)
-	return f, err
-}
-
-// clusterFile is where --from-cluster writes what it read.
-const clusterFile = "cluster-objects.yaml"
-
-// readCluster writes the objects of the cluster in KUBECONFIG that reach
-// the client's (or the egress gateway's) namespace into dir/clusterFile.
-func readCluster(dir string, o snapshot.Options) error {
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(clientcmd.NewDefaultClientConfigLoadingRules(), nil).ClientConfig()
-	if err != nil {
-		return fmt.Errorf("--from-cluster: KUBECONFIG: %v", oneline.Of(err))
-	}
-	cfg.Timeout = 30 * time.Second
-	gatewayNamespace, _, _ := scenarios.Scenario{EgressGateway: o.EgressGateway}.Gateway()
-	data, err := snapshot.FromCluster(context.Background(), cfg, o.Namespace, gatewayNamespace)
-	if err != nil {
-		return fmt.Errorf("--from-cluster: %v", err)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("--from-cluster: %v", err)
-	}
-	return os.WriteFile(filepath.Join(dir, clusterFile), data, 0o644)
-}
-
-// parseLabels reads k=v,k=v.
-func parseLabels(s string) (map[string]string, error) {
-	if s == "" {
-		return nil, nil
-	}
-	labels := map[string]string{}
-	for _, kv := range strings.Split(s, ",") {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return nil, fmt.Errorf("--labels: %q: expected key=value pairs separated by commas", kv)
-		}
-		labels[k] = v
-	}
-	return labels, nil
-}
-
-// compare prints the snapshot's differences from the saved scenario file,
-// one line each: 1 when there are any, 0 when there are none.
-func compare(snap snapshot.Snapshot, file string, stdout, stderr io.Writer) int {
-	data, err := os.ReadFile(file)
-	if err == nil {
-		var saved scenarios.Scenario
-		if saved, err = scenarios.Parse(data); err == nil {
-			changes := snapshot.Diff(saved, snap)
-			for _, c := range changes {
-				fmt.Fprintln(stdout, c)
-			}
-			if len(changes) > 0 {
-				return exitChanged
-			}
-			fmt.Fprintf(stderr, "snapshot: no change from %s\n", file)
-			return 0
-		}
-	}
-	fmt.Fprintf(stderr, "snapshot: --diff %s: %v\n", file, err)
-	return exitError
+	os.Exit(snapshot.Command(os.Args[1:], os.Stdout, os.Stderr))
 }

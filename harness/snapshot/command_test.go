@@ -1,4 +1,4 @@
-package main
+package snapshot
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 // runSnapshot runs the command and returns its exit status, stdout and stderr.
 func runSnapshot(args ...string) (int, string, string) {
 	var stdout, stderr bytes.Buffer
-	code := run(args, &stdout, &stderr)
+	code := Command(args, &stdout, &stderr)
 	return code, stdout.String(), stderr.String()
 }
 
@@ -50,7 +50,7 @@ func TestSnapshotThenDiff(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(seed, []byte(strings.Replace(string(data), "sni: tetrate.io", "sni: www.tetrate.io", 1)), 0o644))
 	code, out, _ = runSnapshot("--namespace", "tetrate", "--diff", file, dir)
-	assert.Equal(t, exitChanged, code)
+	assert.Equal(t, ExitChanged, code)
 	assert.Equal(t, "http://www.tetrate.io: upstream.tls.sni tetrate.io → www.tetrate.io (DestinationRule tetrate/tetrate)\n", out)
 }
 
@@ -87,7 +87,7 @@ func TestBadInputGetsOneLine(t *testing.T) {
 	}
 	for name, c := range cases {
 		code, out, errOut := runSnapshot(c.args...)
-		assert.Equal(t, exitError, code, name)
+		assert.Equal(t, ExitError, code, name)
 		assert.Empty(t, out, name)
 		assert.Equal(t, 1, strings.Count(errOut, "\n"), "%s: one line: %q", name, errOut)
 		assert.Contains(t, errOut, c.want, name)
@@ -98,7 +98,7 @@ func TestBadInputGetsOneLine(t *testing.T) {
 // the usage; the exit status is still 2.
 func TestUnknownFlagPrintsTheUsage(t *testing.T) {
 	code, out, errOut := runSnapshot("--namespace", "tetrate", "--bogus", "x")
-	assert.Equal(t, exitError, code)
+	assert.Equal(t, ExitError, code)
 	assert.Empty(t, out)
 	assert.Contains(t, errOut, "flag provided but not defined: -bogus")
 	assert.Contains(t, errOut, "usage: snapshot --namespace NS")

@@ -1,4 +1,4 @@
-package main
+package snapshot
 
 import (
 	"context"
@@ -15,9 +15,6 @@ import (
 	"istio-egress-conformance/harness/fixture"
 	"istio-egress-conformance/harness/workload"
 )
-
-// exampleDir is docs/snapshot.md's worked example.
-const exampleDir = "../../docs/example/platform"
 
 // others are objects of another team: one exported only to its own
 // namespace, one to a namespace that is not the client's, and one exported
@@ -83,7 +80,7 @@ func TestFromClusterReadsWhatReachesTheClient(t *testing.T) {
 	assert.Contains(t, out, "fixtures:\n  - cluster-objects.yaml\n")
 
 	code, diff, _ := runSnapshot(append(args[:len(args)-2], "--diff", filepath.Join(exampleDir, "snapshot.yaml"), "--from-cluster", dir)...)
-	assert.Equal(t, exitChanged, code)
+	assert.Equal(t, ExitChanged, code)
 	assert.Equal(t, "http://shared.example.com: new check http-shared-example-com (ServiceEntry other-team/shared)\n", diff)
 
 	again, err := os.ReadFile(filepath.Join(dir, clusterFile))
@@ -104,7 +101,7 @@ current-context: c
 `), 0o600))
 	t.Setenv("KUBECONFIG", kubeconfig)
 	code, out, errOut := runSnapshot("--namespace", "payments", "--from-cluster", t.TempDir())
-	assert.Equal(t, exitError, code)
+	assert.Equal(t, ExitError, code)
 	assert.Empty(t, out)
 	assert.Equal(t, 1, strings.Count(errOut, "\n"), errOut)
 	assert.Contains(t, errOut, "snapshot: --from-cluster: reading the cluster at https://127.0.0.1:1")
