@@ -57,7 +57,8 @@ func Take(in Inputs, o Options) (Snapshot, error) {
 		return Snapshot{}, fmt.Errorf("namespace %q: expected a namespace name: %s", o.Namespace, strings.Join(errs, "; "))
 	}
 	s := scenario(in, o)
-	ts, err := targets(s.Objects())
+	objs := s.Objects()
+	ts, err := targets(objs)
 	if err != nil {
 		return Snapshot{}, err
 	}
@@ -73,13 +74,10 @@ func Take(in Inputs, o Options) (Snapshot, error) {
 	if err := s.Validate(); err != nil {
 		return Snapshot{}, fmt.Errorf("options: %v", err)
 	}
-	if !slices.ContainsFunc(s.Objects(), func(obj fixture.Object) bool { return reachesObject(obj, o.Namespace) }) {
+	if !slices.ContainsFunc(objs, func(obj fixture.Object) bool { return reachesObject(obj, o.Namespace) }) {
 		return Snapshot{}, fmt.Errorf("namespace %s: no object reaches it: each is in another namespace and not exported to it (exportTo), or of a kind that applies in its own namespace only: expected the namespace of a client the objects serve", o.Namespace)
 	}
-	msgs, err := analysis.Of(s)
-	if err == nil {
-		err = analysis.Errors(msgs)
-	}
+	findings, err := analysis.Accepted(s)
 	if err != nil {
 		return Snapshot{}, err
 	}
@@ -87,7 +85,7 @@ func Take(in Inputs, o Options) (Snapshot, error) {
 	if err != nil {
 		return Snapshot{}, err
 	}
-	snap := Snapshot{Scenario: s, Predictions: predictions, Analysis: analysis.Lines(msgs)}
+	snap := Snapshot{Scenario: s, Predictions: predictions, Analysis: findings}
 	for i, t := range ts {
 		p := predictions[i]
 		c := &snap.Scenario.Checks[i]
@@ -95,9 +93,9 @@ func Take(in Inputs, o Options) (Snapshot, error) {
 		if m := verdict.Verify(*c, p); len(m) > 0 {
 			return Snapshot{}, fmt.Errorf("check %s: the snapshot's own expectation fails its prediction (a defect of the snapshot): %s", c.Name, m[0])
 		}
-		note := Note{Undeclared: t.Undeclared, Sidecar: shapers(p.Sources, s.Objects())}
+		note := Note{Undeclared: t.Undeclared, Sidecar: shapers(p.Sources, objs)}
 		if p.Gateway != nil {
-			note.Gateway = shapers(p.Gateway.Sources, s.Objects())
+			note.Gateway = shapers(p.Gateway.Sources, objs)
 		}
 		snap.Notes = append(snap.Notes, note)
 	}

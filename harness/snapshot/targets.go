@@ -89,7 +89,7 @@ func targets(objs []fixture.Object) ([]target, error) {
 			}
 		}
 		if svc, ok := o.Object.(*corev1.Service); ok {
-			h := serviceHost(svc)
+			h := serviceHost(svc.Name, svc.Namespace)
 			for _, p := range svc.Spec.Ports {
 				if scheme := schemeOf(kube.ConvertProtocol(p.Port, p.Name, p.Protocol, p.AppProtocol)); scheme != "" {
 					add(scheme, h, int(p.Port))
@@ -142,15 +142,15 @@ func declaredHosts(objs []fixture.Object) map[string]bool {
 			}
 		}
 		if svc, ok := o.Object.(*corev1.Service); ok {
-			out[serviceHost(svc)] = true
+			out[serviceHost(svc.Name, svc.Namespace)] = true
 		}
 	}
 	return out
 }
 
 // serviceHost is a Service's host name in the mesh.
-func serviceHost(svc *corev1.Service) string {
-	return fmt.Sprintf("%s.%s.svc.cluster.local", svc.Name, svc.Namespace)
+func serviceHost(name, namespace string) string {
+	return fmt.Sprintf("%s.%s.svc.cluster.local", name, namespace)
 }
 
 // covered tells whether a declared host, exact or wildcard, names h (Istio's
@@ -263,7 +263,7 @@ func gatewayAPIRouteTargets(route *unstructured.Unstructured, scheme string) []t
 		}
 		switch kind {
 		case "Service":
-			out = append(out, onPorts(scheme, fmt.Sprintf("%s.%s.svc.cluster.local", name, namespace), ports)...)
+			out = append(out, onPorts(scheme, serviceHost(name, namespace), ports)...)
 		case "", "Gateway":
 			for _, h := range hostnames {
 				out = append(out, onPorts(scheme, h, ports)...)
@@ -294,7 +294,7 @@ func qualified(h, namespace string) string {
 	if strings.Contains(h, ".") || h == "*" {
 		return h
 	}
-	return h + "." + namespace + ".svc.cluster.local"
+	return serviceHost(h, namespace)
 }
 
 // istioSpec is the object's Istio spec of type T, if it is one.
