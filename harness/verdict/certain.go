@@ -32,7 +32,7 @@ func CertainAnswer(c contract.Check, p results.Prediction, https bool) (contract
 		return e, false
 	case p.Fault != nil && p.Fault.AbortStatus != 0 && p.Fault.AbortPercent >= 100:
 		e.Status, e.From = p.Fault.AbortStatus, contract.FromEnvoy
-	case p.UpstreamHost == "" || p.UpstreamPort == 0:
+	case !upstreamsKnown(p):
 		// A cluster the proxy lacks, or one with no endpoint known: Envoy
 		// answers at once without a timeout (503: no cluster, no healthy upstream).
 		return e, false
@@ -48,4 +48,18 @@ func CertainAnswer(c contract.Check, p results.Prediction, https bool) (contract
 		return contract.Expect{}, false
 	}
 	return e, true
+}
+
+// upstreamsKnown tells whether every cluster the route sends requests to
+// (each of a weighted route's with a non-zero weight) has a known upstream.
+func upstreamsKnown(p results.Prediction) bool {
+	if p.UpstreamHost == "" || p.UpstreamPort == 0 {
+		return false
+	}
+	for _, w := range p.Weighted {
+		if w.Weight > 0 && (w.UpstreamHost == "" || w.UpstreamPort == 0) {
+			return false
+		}
+	}
+	return true
 }
